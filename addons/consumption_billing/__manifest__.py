@@ -1,0 +1,14 @@
+{
+    "name": "Consumption Billing",
+    "summary": "Record what customers consume and bill it into invoices and sale orders",
+    "category": "Sales/Sales",
+    "version": "19.0.1.0.0",
+    "license": "LGPL-3",
+    "author": "Usage Billing",
+    "website": "https://github.com/usage-billing/odoo-usage-billing",
+    "depends": ["pricelist_priority", "sale_management", "account"],
+    "data": [
+        "security/consumption_billing_groups.xml",
+        "views/consumption_billing_menus.xml",
+    ],
+}

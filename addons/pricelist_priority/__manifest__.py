@@ -1,0 +1,13 @@
+{
+    "name": "Price List Priority for Billing",
+    "summary": "One price resolution for billed items: own rate, else price-list rule, else catalog price",
+    "category": "Sales/Sales",
+    "version": "19.0.1.0.0",
+    "license": "LGPL-3",
+    "author": "Usage Billing",
+    "website": "https://github.com/usage-billing/odoo-usage-billing",
+    "depends": ["sale_management", "account"],
+    "data": [
+        "views/pricelist_priority_menus.xml",
+    ],
+}
