@@ -42,7 +42,9 @@ class TestRecurringFinalize(RecurringOrdersCase):
         with self.assertRaises(UserError):
             line.unlink()
         with self.assertRaises(UserError):
-            self.env["sale.order.line"].create({"order_id": self.order.id, "product_id": self.product_option.id})
+            self.env["sale.order.line"].create(
+                {"order_id": self.order.id, "product_id": self.product_option.id}
+            )
         with self.assertRaises(UserError):
             self.order.unlink()
         self.assertEqual(self.order.partner_id, self.customer_en)
@@ -69,7 +71,9 @@ class TestRecurringFinalize(RecurringOrdersCase):
 
         self.assertFalse(failures)
         self.assertEqual(len(invoices), 2)
-        self.assertEqual(invoices.mapped("invoice_subject"), ["Subscription January", "Subscription February"])
+        self.assertEqual(
+            invoices.mapped("invoice_subject"), ["Subscription January", "Subscription February"]
+        )
         self.assertEqual(self.order.invoice_status, "invoiced")
         self.assertEqual(self.order.recurrence_next_date, D(2026, 3, 1))
 
