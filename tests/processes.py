@@ -127,7 +127,7 @@ def kill_hard(process):
 
 
 def free_port():
-    import socket  # noqa: PLC0415
+    import socket
 
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
