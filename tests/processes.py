@@ -8,6 +8,7 @@ scripts from `tests/scripts/` or a whole server against it, and drops it afterwa
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -127,8 +128,6 @@ def kill_hard(process):
 
 
 def free_port():
-    import socket
-
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
