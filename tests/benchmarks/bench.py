@@ -55,7 +55,9 @@ def run_once(template, addons_path, scenario, scale):
             check=False,
         )
         if completed.returncode != 0:
-            raise RuntimeError(f"scenario {scenario} failed:\n{completed.stdout[-3000:]}\n{completed.stderr[-6000:]}")
+            raise RuntimeError(
+                f"scenario {scenario} failed:\n{completed.stdout[-3000:]}\n{completed.stderr[-6000:]}"
+            )
         return json.loads(completed.stdout.strip().splitlines()[-1])
     finally:
         _admin(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
@@ -80,7 +82,10 @@ def summarize(name, runs):
 
 
 def print_table(results):
-    header = f"{'measurement':<44} {'items':>8} {'median/s':>10} {'min-max /s':>19} {'median s':>9} {'q/item':>7} {'RSS MB':>7}"
+    header = (
+        f"{'measurement':<44} {'items':>8} {'median/s':>10} {'min-max /s':>19} "
+        f"{'median s':>9} {'q/item':>7} {'RSS MB':>7}"
+    )
     print(header)
     print("-" * len(header))
     for result in results.values():
@@ -98,7 +103,9 @@ def main():
     parser.add_argument("--database", required=True, help="the prepared benchmark template database")
     parser.add_argument("--addons-path", required=True)
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--scale", type=float, default=1.0, help="multiplies every data size (0.1 for a quick try)")
+    parser.add_argument(
+        "--scale", type=float, default=1.0, help="multiplies every data size (0.1 for a quick try)"
+    )
     parser.add_argument("--json", help="also write the summarized results to this file")
     parser.add_argument("scenarios", nargs="*", help=f"default: all of {', '.join(SCENARIOS)}")
     args = parser.parse_args()

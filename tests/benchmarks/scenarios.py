@@ -5,7 +5,6 @@ A measurement: name, items (what is counted), unit, seconds, queries (SQL querie
 peak_rss_mb (the process's peak resident memory so far) and optional extra figures.
 """
 
-import argparse
 import json
 import resource
 import sys
@@ -15,20 +14,38 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
 
-import odoo.sql_db  # noqa: E402
-from odoo_env import environment, parse_args  # noqa: E402
+from odoo_env import environment, parse_args
+
+import odoo.sql_db
 
 SCENARIOS = {}
 
 # (label, measurement, reference measurement, target): printed as measurement rate / reference rate.
 RATIOS = [
-    ("recurring generation / Odoo _create_invoices+action_post", "recurring generation (posted)",
-     "Odoo _create_invoices + action_post", ">= 1.5x"),
-    ("recurring generation / bare account.move.create+action_post", "recurring generation (posted)",
-     "bare account.move.create + action_post", ">= 0.8x"),
-    ("recurring catch-up / recurring generation", "recurring catch-up of 3 months (posted)",
-     "recurring generation (posted)", "~1.0x"),
-    ("ingest in-process / COPY", "ingest() in-process, calls of 10,000", "COPY reference (same rows)", ">= 0.4x"),
+    (
+        "recurring generation / Odoo _create_invoices+action_post",
+        "recurring generation (posted)",
+        "Odoo _create_invoices + action_post",
+        ">= 1.5x",
+    ),
+    (
+        "recurring generation / bare account.move.create+action_post",
+        "recurring generation (posted)",
+        "bare account.move.create + action_post",
+        ">= 0.8x",
+    ),
+    (
+        "recurring catch-up / recurring generation",
+        "recurring catch-up of 3 months (posted)",
+        "recurring generation (posted)",
+        "~1.0x",
+    ),
+    (
+        "ingest in-process / COPY",
+        "ingest() in-process, calls of 10,000",
+        "COPY reference (same rows)",
+        ">= 0.4x",
+    ),
 ]
 
 
@@ -76,8 +93,12 @@ def scaled(count, scale):
 def seed_customers(env, count):
     return env["res.partner"].create(
         [
-            {"name": f"Bench customer {index:05d}", "email": f"customer{index}@bench.example",
-             "ref": f"BC{index:05d}", "is_company": True}
+            {
+                "name": f"Bench customer {index:05d}",
+                "email": f"customer{index}@bench.example",
+                "ref": f"BC{index:05d}",
+                "is_company": True,
+            }
             for index in range(count)
         ]
     )
@@ -86,8 +107,13 @@ def seed_customers(env, count):
 def seed_products(env, count):
     return env["product.product"].create(
         [
-            {"name": f"Bench product {index:03d}", "default_code": f"BP{index:03d}", "type": "service",
-             "list_price": 10.0 + index, "invoice_policy": "order"}
+            {
+                "name": f"Bench product {index:03d}",
+                "default_code": f"BP{index:03d}",
+                "type": "service",
+                "list_price": 10.0 + index,
+                "invoice_policy": "order",
+            }
             for index in range(count)
         ]
     )
@@ -97,14 +123,21 @@ def seed_orders(env, customers, products, lines_per_order=3):
     """One confirmed order of `lines_per_order` lines per customer, created and confirmed in batches."""
     orders = env["sale.order"]
     for start in range(0, len(customers), 500):
-        batch = customers[start:start + 500]
+        batch = customers[start : start + 500]
         orders |= env["sale.order"].create(
             [
                 {
                     "partner_id": customer.id,
                     "order_line": [
-                        (0, 0, {"product_id": products[(index + line) % len(products)].id,
-                                "product_uom_qty": 1 + line, "price_unit": 20.0 + line})
+                        (
+                            0,
+                            0,
+                            {
+                                "product_id": products[(index + line) % len(products)].id,
+                                "product_uom_qty": 1 + line,
+                                "price_unit": 20.0 + line,
+                            },
+                        )
                         for line in range(lines_per_order)
                     ],
                 }
@@ -129,7 +162,7 @@ def odoo_invoicing(env, scale, sink):
 
     with measure(sink, "Odoo _create_invoices + action_post", count, "invoices"):
         for start in range(0, count, 500):
-            invoices = orders[start:start + 500]._create_invoices()
+            invoices = orders[start : start + 500]._create_invoices()
             invoices.action_post()
             env.cr.commit()
 
@@ -142,8 +175,16 @@ def odoo_invoicing(env, scale, sink):
             "partner_id": order.partner_id.id,
             "journal_id": journal.id,
             "invoice_line_ids": [
-                (0, 0, {"product_id": line.product_id.id, "quantity": line.product_uom_qty,
-                        "price_unit": line.price_unit, "tax_ids": [(6, 0, line.tax_ids.ids)]})
+                (
+                    0,
+                    0,
+                    {
+                        "product_id": line.product_id.id,
+                        "quantity": line.product_uom_qty,
+                        "price_unit": line.price_unit,
+                        "tax_ids": [(6, 0, line.tax_ids.ids)],
+                    },
+                )
                 for line in order.order_line
             ],
         }
@@ -151,13 +192,16 @@ def odoo_invoicing(env, scale, sink):
     ]
     with measure(sink, "bare account.move.create + action_post", count, "invoices"):
         for start in range(0, count, 500):
-            env["account.move"].create(values[start:start + 500]).action_post()
+            env["account.move"].create(values[start : start + 500]).action_post()
             env.cr.commit()
 
 
 def main():
     args = parse_args(
-        {"--scenario": {"required": True, "choices": sorted(SCENARIOS)}, "--scale": {"type": float, "default": 1.0}}
+        {
+            "--scenario": {"required": True, "choices": sorted(SCENARIOS)},
+            "--scale": {"type": float, "default": 1.0},
+        }
     )
     sink = []
     with environment(args.database) as env:
