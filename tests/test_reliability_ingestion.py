@@ -1,4 +1,4 @@
-"""Consumption pushed through the JSON-2 API of a real server (prefork workers) by several client processes."""
+"""Consumption pushed through the JSON-2 API of a real server (prefork workers) by client processes."""
 
 import subprocess
 import sys
