@@ -64,7 +64,7 @@ class ConsumptionRecord(models.Model):
         ondelete="set null", readonly=True,
     )
     invoice_line_id = fields.Many2one(
-        "account.move.line", string="Invoice Line", copy=False, index="btree_not_null",
+        "account.move.line", copy=False, index="btree_not_null",
         ondelete="set null", readonly=True,
     )
     company_id = fields.Many2one("res.company", required=True, default=lambda self: self.env.company)
