@@ -139,22 +139,24 @@ class ConsumptionRecord(models.Model):
         "company_id",
     )
     def _compute_amount_preview(self):
-        """One resolve_billing_prices() call per company for all of self, so a list of records costs
-        one price resolution, not one per line."""
+        """One resolve_billing_prices() call for all of self: a page of records costs one price
+        resolution, not one per line."""
         self.price_unit_preview = 0.0
         self.price_source_preview = False
         self.amount_preview = 0.0
         priceable = self.filtered(
-            lambda r: r.partner_id and r.product_id and r.quantity > 0 and r.uom_id
+            lambda r: r.partner_id and r.product_id and r.quantity > 0 and r.uom_id and r.company_id
             and r._uom_compatible(r.product_id.uom_id, r.uom_id)
         )
-        for company, records in priceable.grouped("company_id").items():
-            requests = [record._billing_price_request() for record in records]
-            prices = self.env["product.pricelist"].with_company(company).resolve_billing_prices(requests)
-            for record, price in zip(records, prices, strict=True):
-                record.price_unit_preview = price["price"]
-                record.price_source_preview = price["source"]
-                record.amount_preview = record.currency_id.round(price["price"] * record.quantity)
+        if not priceable:
+            return
+        prices = self.env["product.pricelist"].resolve_billing_prices(
+            [record._billing_price_request() for record in priceable]
+        )
+        for record, price in zip(priceable, prices, strict=True):
+            record.price_unit_preview = price["price"]
+            record.price_source_preview = price["source"]
+            record.amount_preview = record.currency_id.round(price["price"] * record.quantity)
 
     def _billing_price_request(self):
         """The resolve_billing_prices() request pricing this record on its own."""
@@ -166,6 +168,7 @@ class ConsumptionRecord(models.Model):
             "date": self.date,
             "uom_id": self.uom_id.id,
             "currency_id": self.currency_id.id,
+            "company_id": self.company_id.id,
             "explicit_price": self.rate if self.has_rate else None,
         }
 

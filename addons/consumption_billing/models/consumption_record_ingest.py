@@ -68,7 +68,10 @@ class ConsumptionRecord(models.Model):
         Returns ``{'created': n, 'skipped': n, 'errors': [{'index': i, 'field': f, 'message': m}]}``.
         When a row is invalid nothing is written and every invalid row is reported (``index`` is its
         0-based position in ``rows``). A row whose ``external_ref`` already exists in the company (in the
-        database or earlier in ``rows``) is skipped and counted, also when concurrent calls send it.
+        database or earlier in ``rows``) is skipped and counted, also when concurrent calls send it: the
+        later of two transactions inserting the same reference waits for the first, then fails with a
+        serialization error that Odoo's RPC layer retries (in-process callers: run the call through
+        ``odoo.service.model.retrying``); the retry skips what the first one stored.
         """
         if not isinstance(rows, list):
             raise UserError(self.env._("ingest() expects a list of rows (JSON objects)."))
@@ -87,7 +90,8 @@ class ConsumptionRecord(models.Model):
         self._ingest_resolve_partners(parsed, errors)
         self._ingest_resolve_products_and_units(parsed, errors)
         if errors:
-            errors.sort(key=lambda error: error["index"])
+            field_order = {key: position for position, key in enumerate(INGEST_KEYS)}
+            errors.sort(key=lambda error: (error["index"], field_order.get(error["field"], -1)))
             return result
         result["created"] = len(self._ingest_insert(parsed))
         result["skipped"] = len(rows) - result["created"]
