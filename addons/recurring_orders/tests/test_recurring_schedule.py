@@ -187,6 +187,15 @@ class TestRecurringSchedule(RecurringOrdersCase):
                 order.flush_recordset()
             self.assertIn("{YYYY}, {YY}, {MM}, {MMM}, {DD}, {Q}", str(caught.exception))
 
+    def test_invalid_subject_message_is_translated(self):
+        order = self._create_order(confirm=False).with_context(lang="fr_FR")
+        with self.assertRaises(ValidationError) as caught:
+            order.recurrence_subject = "Abonnement {MOIS}"
+            order.flush_recordset()
+        message = str(caught.exception)
+        self.assertIn("Variable inconnue « {MOIS} » en position 12", message)
+        self.assertIn("Variables valides : {YYYY}, {YY}, {MM}, {MMM}, {DD}, {Q}", message)
+
     def test_end_before_start_is_refused(self):
         with self.assertRaises(ValidationError):
             self._create_order(
