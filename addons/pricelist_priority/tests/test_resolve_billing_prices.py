@@ -344,3 +344,38 @@ class TestResolveBillingPrices(BillingPriceCase):
 
     def test_no_request(self):
         self.assertEqual(self.env["product.pricelist"].resolve_billing_prices([]), [])
+
+    def test_readme_worked_example(self):
+        """The table of readme/USAGE.md."""
+        tier_rule, sms_rule = self.add_rules(
+            self.pricelist,
+            {
+                "applied_on": "0_product_variant",
+                "product_id": self.phone_units.id,
+                "fixed_price": 8.0,
+                "min_quantity": 50,
+            },
+            {"applied_on": "0_product_variant", "product_id": self.sms.id, "fixed_price": 0.0},
+        )
+        rows = [
+            (self.phone_units, 10, 0.0, (0.0, "explicit", False)),
+            (self.phone_units, 60, None, (8.0, "pricelist", tier_rule.id)),
+            (self.phone_units, 20, None, (10.0, "catalog", False)),
+            (self.sms, 100, None, (0.0, "pricelist", sms_rule.id)),
+            (self.storage, 20, None, (3.0, "catalog", False)),
+        ]
+        results = self.env["product.pricelist"].resolve_billing_prices(
+            [
+                {
+                    "partner_id": self.customer.id,
+                    "product_id": product.id,
+                    "quantity": quantity,
+                    "explicit_price": rate,
+                }
+                for product, quantity, rate, __ in rows
+            ]
+        )
+        self.assertEqual(
+            [(result["price"], result["source"], result["rule_id"]) for result in results],
+            [expected for __, __, __, expected in rows],
+        )
