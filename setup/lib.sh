@@ -17,6 +17,8 @@ ODOO_DEB_DIR="$CACHE_DIR/odoo-$ODOO_DEB_VERSION"
 PYTHON=${PYTHON:-python3}
 ADDONS_DIR="$REPO_DIR/addons"
 OUR_ADDONS=pricelist_priority,consumption_billing,recurring_orders
+# Odoo 19 on Python 3.11 triggers many third-party DeprecationWarnings that bury the useful log lines.
+export PYTHONWARNINGS=${PYTHONWARNINGS:-ignore::DeprecationWarning}
 
 # Debian packages the web client links to (the odoo-19 package symlinks into them) and the server needs.
 RUNTIME_DEBS=(postgresql libjs-jquery libjs-underscore libjs-jquery-form fonts-font-awesome
@@ -99,13 +101,13 @@ EOF
             "Set ODOO_SRC=/path/to/an/odoo19/checkout to use an existing Odoo 19."; }
     say "Extracting Odoo (about 1.2 GB)"
     dpkg-deb -x "$work"/odoo-19_*.deb "$work/root" || { rm -rf "$work"; die "the odoo-19 package did not extract (disk full?)."; }
-    # The package links JS libraries and fonts into /usr/share: re-point them at the absolute paths.
+    # The package links JS libraries and fonts relatively into /usr/share: re-point them at the absolute
+    # paths they had in the installed package.
     local link target
     while IFS= read -r link; do
         target=$(readlink "$link")
-        case "$target" in
-            */usr/share/*) ln -sfn "/usr/share/${target#*/usr/share/}" "$link" ;;
-        esac
+        [[ "$target" = /* ]] && continue
+        ln -sfn "$(realpath -m "$(dirname "/${link#"$work"/root/}")/$target")" "$link"
     done < <(find "$work/root" -type l)
     # Debian strips this file from the source; the web client's asset bundle needs it to exist.
     local selfie="$work/root/usr/lib/python3/dist-packages/odoo/addons/mail/static/lib/selfie_segmentation/selfie_segmentation.js"
@@ -148,8 +150,9 @@ ensure_venv() {
             die "could not create a venv with $PYTHON." "Install the venv module (apt-get install python3-venv)."
         local args=() f
         for f in "${files[@]}"; do args+=(-r "$f"); done
-        "$VENV_PYTHON" -m pip install -q --disable-pip-version-check "${args[@]}" ||
-            { rm -rf "$VENV"; die "pip could not install the requirements (${files[*]})." "Check the network, then run again."; }
+        "$VENV_PYTHON" -m pip install -q --disable-pip-version-check "${args[@]}" >"$CACHE_DIR/pip.log" 2>&1 ||
+            { tail -20 "$CACHE_DIR/pip.log" >&2; rm -rf "$VENV"
+              die "pip could not install the requirements (${files[*]}); log: $CACHE_DIR/pip.log." "Check the network, then run again."; }
         touch "$VENV/.complete"
     fi
     # `import odoo` from anywhere in the venv (pytest-odoo imports it while loading).

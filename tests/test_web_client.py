@@ -1,4 +1,5 @@
 """The web client loads with the three addons installed, without a JavaScript error."""
+
 from odoo.tests import HttpCase, tagged
 
 
@@ -21,3 +22,10 @@ class TestWebClient(HttpCase):
             })();
         """
         self.browser_js("/odoo/sales", wait_for_sales_view, login="admin", timeout=120)
+
+    def test_login_page_and_its_assets_are_served(self):
+        # The frontend bundle links Debian's jQuery: a dangling symlink in the extracted package
+        # turns this page into a server error.
+        response = self.url_open("/web/login")
+        self.assertEqual(response.status_code, 200)
+        self.assertIn('name="login"', response.text)
