@@ -174,9 +174,9 @@ def odoo_server(database, workers=2):
         deadline = time.monotonic() + 120
         while True:
             try:
-                if requests.get(f"{url}/web/health", timeout=2).status_code == 200:
+                if requests.get(f"{url}/web/health", timeout=30).status_code == 200:
                     break
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):
                 pass
             if process.poll() is not None or time.monotonic() > deadline:
                 raise AssertionError(f"the Odoo server did not start:\n{process.stderr.read()}")

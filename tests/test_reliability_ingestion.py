@@ -2,6 +2,7 @@
 
 import subprocess
 import sys
+from datetime import date
 from unittest import TestCase
 
 import requests
@@ -52,6 +53,7 @@ class TestConcurrentIngestion(TestCase):
             row = {
                 "partner": prepared["partner_ref"],
                 "product": "API-UNIT",
+                "date": date.today().isoformat(),
                 "quantity": 1,
                 "external_ref": "x-1",
             }
@@ -74,7 +76,7 @@ class TestConcurrentIngestion(TestCase):
             self.assertEqual(missing.status_code, 401)
             self.assertEqual(wrong.status_code, 401)
             self.assertEqual(good.status_code, 200, good.text)
-            self.assertEqual(good.json()["created"], 1)
+            self.assertEqual(good.json()["created"], 1, good.json())
             count = processes.query(
                 database, "SELECT count(*) FROM consumption_record WHERE external_ref = 'x-1'"
             )

@@ -6,6 +6,7 @@ Rows have external refs `ref-<n>` for n in [--first, --last). Prints the summed 
 
 import argparse
 import json
+from datetime import date
 
 import requests
 
@@ -16,7 +17,7 @@ parser.add_argument("--api-key", required=True)
 parser.add_argument("--first", type=int, required=True)
 parser.add_argument("--last", type=int, required=True)
 parser.add_argument("--chunk", type=int, default=100)
-parser.add_argument("--date", default=None)
+parser.add_argument("--date", default=date.today().isoformat())
 args = parser.parse_args()
 
 session = requests.Session()
@@ -33,9 +34,6 @@ for start in range(args.first, args.last, args.chunk):
         }
         for number in range(start, min(start + args.chunk, args.last))
     ]
-    for row in rows:
-        if row["date"] is None:
-            del row["date"]
     response = session.post(f"{args.url}/json/2/consumption.record/ingest", json={"rows": rows}, timeout=120)
     response.raise_for_status()
     answer = response.json()

@@ -22,6 +22,8 @@ args = parse_args(
 
 with environment(args.database) as env:
     env = env(context={"tracking_disable": True, "mail_create_nolog": True})
+    # The scenario's orders are the only recurring ones (demo orders would add invoices of their own).
+    env["sale.order"].search([("recurrence_enabled", "=", True)]).write({"recurrence_enabled": False})
     today = date.today()
     start = today.replace(day=1) - relativedelta(months=args.months_due - 1)
     products = env["product.product"].create(
