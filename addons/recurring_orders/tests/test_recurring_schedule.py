@@ -3,6 +3,7 @@
 from freezegun import freeze_time
 
 from odoo.exceptions import ValidationError
+from odoo.fields import Command
 from odoo.tests import Form, tagged
 
 from .common import D, RecurringOrdersCase
@@ -244,3 +245,28 @@ class TestRecurringSchedule(RecurringOrdersCase):
             self.assertIn("Trimestre 4 décembre 2028", preview, "the 12th generation, October 15, 2028")
             self.assertEqual(preview.count("<tr>"), 13)
             self.assertEqual(preview.count("badge"), 1, "only the first generation is due")
+
+    @freeze_time("2026-02-10")
+    def test_salesperson_sets_up_recurrence_with_own_rights(self):
+        salesperson = self.env["res.users"].create(
+            {
+                "name": "Recurring Salesperson",
+                "login": "recurring_salesperson",
+                "group_ids": [Command.set(self.env.ref("sales_team.group_sale_salesman").ids)],
+            }
+        )
+        order = self._create_order(confirm=False, recurrence_enabled=False)
+        order.user_id = salesperson
+        with Form(order.with_user(salesperson)) as form:
+            form.recurrence_enabled = True
+            form.recurrence_date_start = D(2026, 2, 1)
+            form.recurrence_subject = "Plan {MMM}"
+            self.assertIn("Plan February", form.recurrence_preview)
+        self.assertEqual(order.recurrence_next_date, D(2026, 2, 1))
+        order.action_confirm()
+
+        invoices, failures = order.with_user(salesperson)._generate_recurring_invoices()
+
+        self.assertFalse(invoices, "a salesperson without invoicing rights creates no invoice")
+        self.assertIn(order, failures)
+        self.assertTrue(order.recurrence_last_error)
