@@ -262,7 +262,12 @@ class ConsumptionRecord(models.Model):
         """Re-importing a file creates nothing twice: a row whose external reference already exists in
         its company (or earlier in the file) stands for that record instead of creating a new one."""
         if self.env.context.get("consumption_import"):
-            vals_list = [{"origin": "import", **vals} for vals in vals_list]
+            # An empty unit column means the product's unit, as in the form.
+            vals_list = [
+                {"origin": "import", **{key: value for key, value in vals.items()
+                                        if key != "uom_id" or value}}
+                for vals in vals_list
+            ]
         keys = [
             (vals.get("company_id") or self.env.company.id, vals["external_ref"]) if vals.get("external_ref")
             else None
