@@ -7,9 +7,14 @@ from odoo.tests import HttpCase, tagged
 class TestConsumptionBillingTour(HttpCase):
     def test_create_consumption_from_form_and_find_it_in_list(self):
         customer = self.env["res.partner"].create({"name": "Tour Customer", "is_company": True})
-        product = self.env["product.product"].create({
-            "name": "Tour SMS", "default_code": "TOUR-SMS", "type": "service", "list_price": 0.2,
-        })
+        product = self.env["product.product"].create(
+            {
+                "name": "Tour SMS",
+                "default_code": "TOUR-SMS",
+                "type": "service",
+                "list_price": 0.2,
+            }
+        )
         self.start_tour(
             "/odoo/action-consumption_billing.action_consumption_record/new",
             "consumption_billing_record_tour",

@@ -4,7 +4,11 @@ from .common import ConsumptionCase
 
 CSV_HEADER = "Customer,Product,Date,Quantity,Unit,External Reference,Description\n"
 IMPORT_OPTIONS = {
-    "has_headers": True, "quoting": '"', "separator": ",", "date_format": "%Y-%m-%d", "float_decimal_separator": ".",
+    "has_headers": True,
+    "quoting": '"',
+    "separator": ",",
+    "date_format": "%Y-%m-%d",
+    "float_decimal_separator": ".",
     "float_thousand_separator": ",",
 }
 
@@ -15,14 +19,19 @@ class TestConsumptionImport(ConsumptionCase):
     internal reference; re-importing a file creates nothing twice."""
 
     def _import(self, csv_body):
-        wizard = self.env["base_import.import"].create({
-            "res_model": "consumption.record", "file": (CSV_HEADER + csv_body).encode(), "file_type": "text/csv",
-        })
+        wizard = self.env["base_import.import"].create(
+            {
+                "res_model": "consumption.record",
+                "file": (CSV_HEADER + csv_body).encode(),
+                "file_type": "text/csv",
+            }
+        )
         preview = wizard.parse_preview(dict(IMPORT_OPTIONS))
         self.assertFalse(preview.get("error"), preview)
         fields = ["/".join(match) for match in preview["matches"].values()]
         self.assertEqual(
-            fields, ["partner_id", "product_id", "date", "quantity", "uom_id", "external_ref", "description"],
+            fields,
+            ["partner_id", "product_id", "date", "quantity", "uom_id", "external_ref", "description"],
             "the column titles are matched to the fields",
         )
         return wizard.execute_import(fields, preview["headers"], dict(IMPORT_OPTIONS))
@@ -68,7 +77,10 @@ class TestConsumptionImport(ConsumptionCase):
     def test_load_with_duplicate_references_in_one_file(self):
         result = self.Record.load(
             ["partner_id", "product_id", "date", "quantity", "external_ref"],
-            [["CUST-ALPHA", "T-PHONE", "2026-03-01", "5", "DUP-1"], ["CUST-ALPHA", "T-PHONE", "2026-03-01", "5", "DUP-1"]],
+            [
+                ["CUST-ALPHA", "T-PHONE", "2026-03-01", "5", "DUP-1"],
+                ["CUST-ALPHA", "T-PHONE", "2026-03-01", "5", "DUP-1"],
+            ],
         )
         self.assertEqual(result["messages"], [])
         self.assertEqual(len(set(result["ids"])), 1)
