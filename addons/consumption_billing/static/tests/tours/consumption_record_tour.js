@@ -54,5 +54,23 @@ registry.category("web_tour.tours").add("consumption_billing_record_tour", {
             content: "The new consumption is in the list, with its amount",
             trigger: ".o_list_view .o_data_row:has(td[name=description]:contains('Tour text messages')) td[name=amount_preview]:contains('12.50')",
         },
+        {
+            trigger: ".o_switch_view.o_pivot",
+            run: "click",
+        },
+        {
+            content: "The pivot shows quantity and amount per product and month",
+            trigger: ".o_pivot .o_pivot_measure_row:contains('Amount')",
+        },
+        {
+            trigger: ".o_pivot th.o_pivot_header_cell_closed:contains('Tour SMS')",
+        },
+        {
+            trigger: ".o_switch_view.o_graph",
+            run: "click",
+        },
+        {
+            trigger: ".o_graph_renderer canvas",
+        },
     ],
 });
