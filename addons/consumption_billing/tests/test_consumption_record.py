@@ -272,14 +272,18 @@ class TestConsumptionRecord(ConsumptionCase):
         self.assertFalse(record.sale_line_id, "deleting the line releases the record (ondelete set null)")
 
     def test_amount_preview_summed_in_grouped_views(self):
-        self.Record.create([
-            self.record_values(quantity=10),
-            self.record_values(quantity=30, date="2026-04-02"),
-            self.record_values(product_id=self.bank.id, quantity=3, rate=1.0),
-        ])
+        self.Record.create(
+            [
+                self.record_values(quantity=10),
+                self.record_values(quantity=30, date="2026-04-02"),
+                self.record_values(product_id=self.bank.id, quantity=3, rate=1.0),
+            ]
+        )
         self.assertEqual(self.Record.fields_get(["amount_preview"])["amount_preview"]["aggregator"], "sum")
         domain = [("partner_id", "=", self.customer.id)]
-        groups = self.Record.formatted_read_group(domain, ["product_id"], ["amount_preview:sum", "quantity:sum"])
+        groups = self.Record.formatted_read_group(
+            domain, ["product_id"], ["amount_preview:sum", "quantity:sum"]
+        )
         by_product = {group["product_id"][0]: group for group in groups}
         self.assertAlmostEqual(by_product[self.phone.id]["amount_preview:sum"], 4.0)
         self.assertEqual(by_product[self.phone.id]["quantity:sum"], 40)
