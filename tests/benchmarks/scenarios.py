@@ -5,16 +5,21 @@ A measurement: name, items (what is counted), unit, seconds, queries (SQL querie
 peak_rss_mb (the process's peak resident memory so far) and optional extra figures.
 """
 
+import io
 import json
 import resource
+import subprocess
 import sys
 import time
 from contextlib import contextmanager
+from datetime import date, timedelta
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
+TESTS_DIR = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(TESTS_DIR / "scripts"), str(TESTS_DIR)]
 
 from odoo_env import environment, parse_args
+from processes import odoo_server
 
 import odoo.sql_db
 
@@ -194,6 +199,112 @@ def odoo_invoicing(env, scale, sink):
         for start in range(0, count, 500):
             env["account.move"].create(values[start : start + 500]).action_post()
             env.cr.commit()
+
+
+# --- ingestion ------------------------------------------------------------------------------------------
+
+
+def ingestion_rows(count, partners, products, prefix):
+    """Rows as an integrator sends them: customers alternately by id and by reference, products by code,
+    an explicit rate on one row in ten."""
+    last_month = date.today().replace(day=1) - timedelta(days=1)
+    return [
+        {
+            "partner": partners[index % len(partners)].id
+            if index % 2
+            else partners[index % len(partners)].ref,
+            "product": products[index % len(products)].default_code,
+            "date": (last_month - timedelta(days=index % 28)).isoformat(),
+            "quantity": 1 + index % 97,
+            "external_ref": f"{prefix}-{index}",
+            "description": f"Event {index}",
+            **({"rate": 0.05} if index % 10 == 0 else {}),
+        }
+        for index in range(count)
+    ]
+
+
+@scenario
+def ingestion(env, scale, sink):
+    """ingest() in process in calls of 10,000; the same rows with COPY; 20,000 rows over JSON-2."""
+    count = scaled(100_000, scale)
+    partners = seed_customers(env, 500)
+    products = seed_products(env, 20)
+    rows = ingestion_rows(count, partners, products, "bench")
+    analyze(env)
+
+    with measure(sink, "ingest() in-process, calls of 10,000", count, "rows"):
+        for start in range(0, count, 10_000):
+            result = env["consumption.record"].ingest(rows[start : start + 10_000])
+            env.cr.commit()
+            if result["errors"] or result["created"] != len(rows[start : start + 10_000]):
+                raise RuntimeError(f"unexpected ingest() answer: {result}")
+
+    # The same rows, resolved beforehand, straight into the same table: the fastest way in.
+    partner_ids = {partner.ref: partner.id for partner in partners}
+    product_by_code = {product.default_code: product for product in products}
+    null = "\\N"
+    buffer = io.StringIO()
+    for row in rows:
+        product = product_by_code[row["product"]]
+        partner_id = row["partner"] if isinstance(row["partner"], int) else partner_ids[row["partner"]]
+        buffer.write(
+            f"{partner_id}\t{product.id}\t{product.uom_id.id}\t{env.company.id}\t{row['date']}\t"
+            f"{row['quantity']}\t{row.get('rate', null)}\t{'rate' in row}\tf\tt\tapi\t"
+            f"copy-{row['external_ref']}\t{row['description']}\t{env.uid}\t{env.uid}\tnow\tnow\n"
+        )
+    buffer.seek(0)
+    with measure(sink, "COPY reference (same rows)", count, "rows"):
+        env.cr._obj.copy_expert(
+            """COPY consumption_record (partner_id, product_id, uom_id, company_id, date, quantity, rate,
+                   has_rate, billed, active, origin, external_ref, description, create_uid, write_uid,
+                   create_date, write_date) FROM STDIN""",
+            buffer,
+        )
+        env.cr.commit()
+
+    http_count = scaled(20_000, scale)
+    env["res.partner"].create({"name": "API customer", "ref": "API-CUST", "is_company": True})
+    env["product.product"].create(
+        [
+            {"name": f"API {code}", "default_code": code, "type": "service"}
+            for code in ("API-UNIT", "API-CALL")
+        ]
+    )
+    api_key = (
+        env["res.users.apikeys"].with_user(env.ref("base.user_admin")).sudo()._generate(None, "bench", None)
+    )
+    env.cr.commit()
+    with odoo_server(env.cr.dbname, workers=2) as url:
+        completed = subprocess.run(
+            [
+                sys.executable,
+                str(TESTS_DIR / "scripts" / "push_consumption.py"),
+                f"--url={url}",
+                f"--database={env.cr.dbname}",
+                f"--api-key={api_key}",
+                "--first=0",
+                f"--last={http_count}",
+                "--chunk=10000",
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+    answer = json.loads(completed.stdout.strip().splitlines()[-1])
+    if answer["created"] != http_count:
+        raise RuntimeError(f"unexpected JSON-2 answers: {answer}")
+    sink.append(
+        {
+            "name": "ingest() over JSON-2 from a client process",
+            "items": http_count,
+            "unit": "rows",
+            "seconds": answer["seconds"],
+            "queries": 0,
+            "peak_rss_mb": peak_rss_mb(),
+            "extra": {"calls": answer["calls"]},
+        }
+    )
 
 
 def main():
