@@ -52,7 +52,7 @@ class ConsumptionRecord(models.Model):
              "catalog price.",
     )
     rate = fields.Float(
-        digits="Product Price",
+        digits="Product Price", aggregator=False,
         help="Price per unit of this record, used only when 'Own Rate' is set.",
     )
     billed = fields.Boolean(
@@ -93,7 +93,7 @@ class ConsumptionRecord(models.Model):
         help="On a posted invoice: its billing fields can no longer change.",
     )
     price_unit_preview = fields.Float(
-        string="Unit Price", digits="Product Price", compute="_compute_amount_preview",
+        string="Unit Price", digits="Product Price", compute="_compute_amount_preview", aggregator=False,
         help="Price per unit this record would be billed at today on its own.",
     )
     price_source_preview = fields.Selection(
