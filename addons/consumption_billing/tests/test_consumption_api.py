@@ -134,15 +134,23 @@ class TestConsumptionApi(HttpCase):
         curl = re.search(r"```bash\n(curl .*?)\n```", usage, re.DOTALL).group(1)
         self.assertIn("/json/2/consumption.record/ingest", curl)
         body = json.loads(re.search(r"-d '(.*)'", curl, re.DOTALL).group(1))
-        self.env["res.partner"].create([
-            {"name": "Readme customer", "ref": "CUST-0042"},
-            {"name": "Readme company", "is_company": True, "vat": "BE0477472701"},
-        ])
-        self.env["product.product"].create([
-            {"name": "Minutes", "default_code": "TEL-MIN", "type": "service"},
-            {"name": "Energy", "default_code": "KWH", "type": "service",
-             "uom_id": self.env.ref("uom.product_uom_kwh").id},
-        ])
+        self.env["res.partner"].create(
+            [
+                {"name": "Readme customer", "ref": "CUST-0042"},
+                {"name": "Readme company", "is_company": True, "vat": "BE0477472701"},
+            ]
+        )
+        self.env["product.product"].create(
+            [
+                {"name": "Minutes", "default_code": "TEL-MIN", "type": "service"},
+                {
+                    "name": "Energy",
+                    "default_code": "KWH",
+                    "type": "service",
+                    "uom_id": self.env.ref("uom.product_uom_kwh").id,
+                },
+            ]
+        )
         response = self._post_ingest(body["rows"], self.integrator_key)
         self.assertEqual(response.json(), {"created": 2, "skipped": 0, "errors": []})
         again = self._post_ingest(body["rows"], self.integrator_key)
