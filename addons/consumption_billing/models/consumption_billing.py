@@ -81,8 +81,7 @@ class ConsumptionBilling(models.AbstractModel):
             raise UserError(
                 self.env._(
                     "The billing period ends (%(date_to)s) before it starts (%(date_from)s): choose an end "
-                    "date on "
-                    "or after the start date.",
+                    "date on or after the start date.",
                     date_from=date_from,
                     date_to=date_to,
                 )
@@ -335,8 +334,7 @@ class ConsumptionBilling(models.AbstractModel):
             raise UserError(
                 self.env._(
                     "These products have no income account: %(products)s. Set one on the product or its "
-                    "category "
-                    "(Accounting tab) and bill again.",
+                    "category (Accounting tab) and bill again.",
                     products=", ".join(missing.mapped("display_name")),
                 )
             )

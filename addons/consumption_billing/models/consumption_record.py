@@ -280,8 +280,7 @@ class ConsumptionRecord(models.Model):
                 raise ValidationError(
                     self.env._(
                         "The unit %(unit)s cannot be converted into %(product_unit)s, the unit of "
-                        "%(product)s:"
-                        " choose a unit of the same kind.",
+                        "%(product)s: choose a unit of the same kind.",
                         unit=record.uom_id.name,
                         product_unit=record.product_id.uom_id.name,
                         product=record.product_id.display_name,
@@ -349,8 +348,7 @@ class ConsumptionRecord(models.Model):
             raise UserError(
                 self.env._(
                     "%(record)s is billed on the posted invoice %(invoice)s: you cannot %(action)s. "
-                    "Archive it, "
-                    "or reset the invoice to draft (or issue a credit note) first.",
+                    "Archive it, or reset the invoice to draft (or issue a credit note) first.",
                     record=locked[0].display_name,
                     invoice=(locked[0].invoice_id or locked[0].invoice_line_id.move_id).display_name,
                     action=action,

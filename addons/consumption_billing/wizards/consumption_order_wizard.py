@@ -100,8 +100,7 @@ class ConsumptionOrderWizard(models.TransientModel):
         if skipped:
             message = self.env._(
                 "%(orders)s sale order(s) created; %(skipped)s customer(s) had no unbilled consumption in "
-                "the "
-                "period and were skipped.",
+                "the period and were skipped.",
                 orders=len(orders),
                 skipped=skipped,
             )
