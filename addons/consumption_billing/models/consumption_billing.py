@@ -319,12 +319,16 @@ class ConsumptionBilling(models.AbstractModel):
         }
 
     @api.model
-    def _check_income_accounts(self, billing_lines, fiscal_position=False, journal=False):
+    def _check_income_accounts(self, billing_lines, company, fiscal_position=False, journal=False):
         """A product billed without an income account (and no default account on the journal) would
         fail when the invoice is posted: say it before anything is written."""
-        products = self.env["product.product"].browse({line["product_id"] for line in billing_lines})
         if journal and journal.default_account_id:
             return
+        products = (
+            self.env["product.product"]
+            .with_company(company)
+            .browse({line["product_id"] for line in billing_lines})
+        )
         missing = products.filtered(
             lambda product: (
                 not product.product_tmpl_id.get_product_accounts(fiscal_pos=fiscal_position)["income"]

@@ -14,10 +14,11 @@ class SaleOrderLine(models.Model):
 
     def _prepare_invoice_line(self, **optional_values):
         """The invoice line of a consumption line carries its records (those not already on another
-        invoice), so posting the invoice bills them."""
+        invoice), so posting the invoice bills them, and the same description as the order line."""
         values = super()._prepare_invoice_line(**optional_values)
         # sudo: whoever invoices the order (a salesperson) hands its consumption over to the invoice.
         records = self.sudo().consumption_record_ids.filtered(lambda record: not record.invoice_line_id)
         if records and values.get("display_type") == "product":
             values["consumption_record_ids"] = [Command.set(records.ids)]
+            values["name"] = self.name
         return values

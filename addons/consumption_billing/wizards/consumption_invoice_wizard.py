@@ -123,7 +123,8 @@ class ConsumptionInvoiceWizard(models.TransientModel):
                     date_to=self.date_to,
                 )
             )
-        engine._check_income_accounts(lines, self.move_id.fiscal_position_id, self.move_id.journal_id)
+        move = self.move_id
+        engine._check_income_accounts(lines, move.company_id, move.fiscal_position_id, move.journal_id)
         self.move_id.write(
             {
                 "invoice_line_ids": [Command.create(engine.invoice_line_values(line)) for line in lines],

@@ -74,7 +74,9 @@ class ConsumptionOrderWizard(models.TransientModel):
             )
         FiscalPosition = self.env["account.fiscal.position"]
         for customer, lines in billed:
-            engine._check_income_accounts(lines, FiscalPosition._get_fiscal_position(customer))
+            engine._check_income_accounts(
+                lines, self.env.company, FiscalPosition._get_fiscal_position(customer)
+            )
         orders = self.env["sale.order"].create(
             [
                 {
