@@ -148,16 +148,17 @@ class ConsumptionBilling(models.AbstractModel):
             )
             if lock and records:
                 records = self._lock(records)
+            by_customer = defaultdict(list)
+            for record in records:
+                by_customer[record.partner_id.commercial_partner_id.id].append(record)
             for position, request in zip(positions, group, strict=True):
-                mine = records.filtered(
-                    lambda record, request=request: (
-                        record.id not in taken
-                        and record.partner_id.commercial_partner_id == request["commercial_partner"]
-                        and request["date_from"] <= record.date <= request["date_to"]
-                    )
-                )
-                taken.update(mine.ids)
-                records_by_request[position] = mine
+                mine = [
+                    record
+                    for record in by_customer[request["commercial_partner"].id]
+                    if record.id not in taken and request["date_from"] <= record.date <= request["date_to"]
+                ]
+                taken.update(record.id for record in mine)
+                records_by_request[position] = Record.browse([record.id for record in mine])
         return records_by_request
 
     @api.model

@@ -261,3 +261,42 @@ class TestConsumptionBillingEngine(ConsumptionCase):
             self.bill(grouping="week")
         with self.assertRaisesRegex(UserError, "partner_id is required"):
             self.bill(partner_id=False)
+
+    def test_readme_worked_example(self):
+        """readme/USAGE.md: 'The pricing rule, with a worked example'."""
+        self.phone.list_price = 0.12
+        pricelist = self.env["product.pricelist"].create(
+            {
+                "name": "Alpha",
+                "company_id": self.company.id,
+                "item_ids": [
+                    Command.create(
+                        {
+                            "applied_on": "0_product_variant",
+                            "product_id": self.phone.id,
+                            "compute_price": "fixed",
+                            "fixed_price": 0.08,
+                            "min_quantity": 500,
+                        }
+                    )
+                ],
+            }
+        )
+        self.customer.with_company(self.company).property_product_pricelist = pricelist
+        first, second, third = self.Record.create(
+            [
+                self.record_values(date="2026-03-03", quantity=200),
+                self.record_values(date="2026-03-17", quantity=250),
+                self.record_values(date="2026-03-28", quantity=100, rate=0.10),
+            ]
+        )
+        [line] = self.Engine._prepare_billing([self.request()], lock=False)[0]
+        self.assertEqual(
+            (line["quantity"], line["price_unit"], line["price_source"]), (550, 0.10, "explicit")
+        )
+        third.has_rate = False
+        [line] = self.Engine._prepare_billing([self.request()], lock=False)[0]
+        self.assertEqual((line["price_unit"], line["price_source"]), (0.08, "pricelist"))
+        third.active = False
+        [line] = self.Engine._prepare_billing([self.request()], lock=False)[0]
+        self.assertEqual((line["quantity"], line["price_unit"], line["price_source"]), (450, 0.12, "catalog"))

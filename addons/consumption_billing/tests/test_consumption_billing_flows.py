@@ -4,8 +4,8 @@ from datetime import date
 import openpyxl
 
 from odoo import Command
-from odoo.exceptions import UserError
-from odoo.tests import Form, tagged
+from odoo.exceptions import AccessError, UserError
+from odoo.tests import Form, new_test_user, tagged
 
 from .common import ConsumptionCase
 
@@ -356,3 +356,45 @@ class TestConsumptionBillingFlows(ConsumptionCase):
             statements,
             "made once",
         )
+
+    # --- rights: real users, no sudo ------------------------------------------------------------------
+
+    def test_accountant_bills_with_own_rights_and_other_company_sees_nothing(self):
+        user_b = new_test_user(
+            self.env,
+            "cons_user_b_billing",
+            groups="base.group_user,consumption_billing.group_consumption_user",
+            company_id=self.other_company.id,
+            company_ids=[Command.set(self.other_company.ids)],
+        )
+        engine_b = self.env["consumption.billing"].with_user(user_b).with_company(self.other_company)
+        self.assertEqual(
+            engine_b.prepare_billing([self._request(company_id=self.company.id)]),
+            [[]],
+            "company A's consumption is invisible to a user of company B",
+        )
+
+        accountant = new_test_user(
+            self.env,
+            "cons_accountant_a",
+            groups="account.group_account_invoice",
+            company_id=self.company.id,
+            company_ids=[Command.set(self.company.ids)],
+        )
+        invoice = self.draft_invoice().with_user(accountant)
+        wizard = self.env["consumption.invoice.wizard"].with_user(accountant).create({"move_id": invoice.id})
+        self.assertEqual(wizard.record_count, 4)
+        wizard.action_apply()
+        invoice.action_post()
+        self.assertEqual(self.march.invoice_id, invoice)
+
+    def test_salesman_without_consumption_group_cannot_run_the_partner_action(self):
+        action = self.env.ref("consumption_billing.action_partner_consumption_invoicing")
+        bindings = self.env["ir.actions.actions"].with_user(self.salesman).get_bindings("res.partner")
+        self.assertNotIn(action.id, [binding["id"] for binding in bindings.get("action", [])])
+        bindings = self.env["ir.actions.actions"].with_user(self.consumption_user).get_bindings("res.partner")
+        self.assertIn(action.id, [binding["id"] for binding in bindings.get("action", [])])
+        with self.assertRaises(AccessError):
+            self.env["consumption.order.wizard"].with_user(self.salesman).create(
+                {"partner_ids": [Command.set(self.customer.ids)]}
+            )
