@@ -283,7 +283,7 @@ class TestConsumptionBillingEngine(ConsumptionCase):
             }
         )
         self.customer.with_company(self.company).property_product_pricelist = pricelist
-        first, second, third = self.Record.create(
+        _first, _second, third = self.Record.create(
             [
                 self.record_values(date="2026-03-03", quantity=200),
                 self.record_values(date="2026-03-17", quantity=250),
