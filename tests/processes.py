@@ -35,13 +35,16 @@ def _admin_connection():
     return connection
 
 
-def create_database_copy(prefix="mp"):
-    """A new database copied from the pristine template; returns its name."""
+def create_database_copy(prefix="mp", source=None):
+    """A new database copied from `source` (default: the pristine template); returns its name.
+
+    Nobody may be connected to the source while it is copied.
+    """
     name = f"{_test_database()}_{prefix}_{uuid.uuid4().hex[:8]}"
     connection = _admin_connection()
     try:
         with connection.cursor() as cr:
-            cr.execute(f'CREATE DATABASE "{name}" TEMPLATE "{_test_database()}_template"')
+            cr.execute(f'CREATE DATABASE "{name}" TEMPLATE "{source or _test_database() + "_template"}"')
     finally:
         connection.close()
     return name
@@ -57,8 +60,8 @@ def drop_database(name):
 
 
 @contextmanager
-def database_copy(prefix="mp"):
-    name = create_database_copy(prefix)
+def database_copy(prefix="mp", source=None):
+    name = create_database_copy(prefix, source)
     try:
         yield name
     finally:
@@ -72,6 +75,16 @@ def query(database, sql, params=None):
         with connection.cursor() as cr:
             cr.execute(sql, params)
             return cr.fetchall()
+    finally:
+        connection.close()
+
+
+def query_commit(database, sql, params=None):
+    """Run one SQL statement on a database and commit it (a fix made by hand between two runs)."""
+    connection = psycopg2.connect(dbname=database)
+    try:
+        with connection, connection.cursor() as cr:
+            cr.execute(sql, params)
     finally:
         connection.close()
 
@@ -161,9 +174,9 @@ def odoo_server(database, workers=2):
         deadline = time.monotonic() + 120
         while True:
             try:
-                if requests.get(f"{url}/web/health", timeout=2).status_code == 200:
+                if requests.get(f"{url}/web/health", timeout=30).status_code == 200:
                     break
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):
                 pass
             if process.poll() is not None or time.monotonic() > deadline:
                 raise AssertionError(f"the Odoo server did not start:\n{process.stderr.read()}")

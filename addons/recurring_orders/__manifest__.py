@@ -8,6 +8,18 @@
     "website": "https://github.com/usage-billing/odoo-usage-billing",
     "depends": ["consumption_billing"],
     "data": [
+        "data/ir_cron.xml",
         "views/recurring_orders_menus.xml",
+        "views/sale_order_views.xml",
+        "views/account_move_views.xml",
+        "report/report_invoice.xml",
     ],
+    "demo": [
+        "demo/recurring_orders_demo.xml",
+    ],
+    "assets": {
+        "web.assets_tests": [
+            "recurring_orders/static/tests/tours/*.js",
+        ],
+    },
 }

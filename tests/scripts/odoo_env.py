@@ -16,8 +16,13 @@ def parse_args(extra=None):
         parser.add_argument(name, **options)
     args = parser.parse_args()
     odoo.tools.config.parse_config(
-        [f"--addons-path={args.addons_path}", "-d", args.database, "--log-level=warn",
-         "--log-handler=py.warnings:ERROR"]
+        [
+            f"--addons-path={args.addons_path}",
+            "-d",
+            args.database,
+            "--log-level=warn",
+            "--log-handler=py.warnings:ERROR",
+        ]
     )
     return args
 

@@ -1,0 +1,467 @@
+"""Benchmark scenarios. Each runs in its own process on its own database copy (see bench.py): it seeds its
+data, commits, runs ANALYZE, then times what it measures and prints its measurements as JSON.
+
+A measurement: name, items (what is counted), unit, seconds, queries (SQL queries while timed),
+peak_rss_mb (the process's peak resident memory so far) and optional extra figures.
+"""
+
+import io
+import json
+import resource
+import subprocess
+import sys
+import time
+from contextlib import contextmanager
+from datetime import date, timedelta
+from pathlib import Path
+
+TESTS_DIR = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(TESTS_DIR / "scripts"), str(TESTS_DIR)]
+
+import psycopg2
+from odoo_env import parse_args
+from processes import odoo_server
+from seeding import seed_recurring_orders
+
+import odoo.sql_db
+import odoo.tools
+from odoo import SUPERUSER_ID, api
+from odoo.modules.registry import Registry
+
+SCENARIOS = {}
+
+# (label, measurement, reference measurement, target): printed as measurement rate / reference rate.
+RATIOS = [
+    (
+        "recurring generation / Odoo _create_invoices+action_post",
+        "recurring generation (posted)",
+        "Odoo _create_invoices + action_post",
+        ">= 1.5x",
+    ),
+    (
+        "recurring generation / bare account.move.create+action_post",
+        "recurring generation (posted)",
+        "bare account.move.create + action_post",
+        ">= 0.8x",
+    ),
+    (
+        "recurring catch-up / recurring generation",
+        "recurring catch-up of 3 months (posted)",
+        "recurring generation (posted)",
+        "~1.0x",
+    ),
+    (
+        "ingest in-process / COPY",
+        "ingest() in-process, calls of 10,000",
+        "COPY reference (same rows)",
+        ">= 0.4x",
+    ),
+]
+
+
+def scenario(function):
+    SCENARIOS[function.__name__] = function
+    return function
+
+
+def peak_rss_mb():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+@contextmanager
+def measure(sink, name, items, unit, extra=None):
+    """Time the block and count its SQL queries (every cursor of this process)."""
+    queries = odoo.sql_db.sql_counter
+    started = time.perf_counter()
+    yield
+    sink.append(
+        {
+            "name": name,
+            "items": items,
+            "unit": unit,
+            "seconds": time.perf_counter() - started,
+            "queries": odoo.sql_db.sql_counter - queries,
+            "peak_rss_mb": peak_rss_mb(),
+            "extra": extra or {},
+        }
+    )
+
+
+def analyze(env):
+    """Fresh statistics after seeding: a table autovacuum saw empty misleads the planner badly."""
+    env.cr.commit()
+    env.cr.execute("ANALYZE")
+
+
+def scaled(count, scale):
+    return max(1, round(count * scale))
+
+
+# --- seeding ------------------------------------------------------------------------------------------
+
+
+def seed_customers(env, count):
+    return env["res.partner"].create(
+        [
+            {
+                "name": f"Bench customer {index:05d}",
+                "email": f"customer{index}@bench.example",
+                "ref": f"BC{index:05d}",
+                "is_company": True,
+            }
+            for index in range(count)
+        ]
+    )
+
+
+def seed_products(env, count):
+    return env["product.product"].create(
+        [
+            {
+                "name": f"Bench product {index:03d}",
+                "default_code": f"BP{index:03d}",
+                "type": "service",
+                "list_price": 10.0 + index,
+                "invoice_policy": "order",
+            }
+            for index in range(count)
+        ]
+    )
+
+
+def seed_orders(env, customers, products, lines_per_order=3):
+    """One confirmed order of `lines_per_order` lines per customer, created and confirmed in batches."""
+    orders = env["sale.order"]
+    for start in range(0, len(customers), 500):
+        batch = customers[start : start + 500]
+        orders |= env["sale.order"].create(
+            [
+                {
+                    "partner_id": customer.id,
+                    "order_line": [
+                        (
+                            0,
+                            0,
+                            {
+                                "product_id": products[(index + line) % len(products)].id,
+                                "product_uom_qty": 1 + line,
+                                "price_unit": 20.0 + line,
+                            },
+                        )
+                        for line in range(lines_per_order)
+                    ],
+                }
+                for index, customer in enumerate(batch)
+            ]
+        )
+    orders.action_confirm()
+    return orders
+
+
+# --- references: Odoo's own invoicing -------------------------------------------------------------------
+
+
+@scenario
+def odoo_invoicing(env, scale, sink):
+    """Odoo's own order invoicing and a bare batched invoice creation, on the same shape of data."""
+    count = scaled(2000, scale)
+    customers = seed_customers(env, count)
+    products = seed_products(env, 20)
+    orders = seed_orders(env, customers, products)
+    analyze(env)
+
+    with measure(sink, "Odoo _create_invoices + action_post", count, "invoices"):
+        for start in range(0, count, 500):
+            invoices = orders[start : start + 500]._create_invoices()
+            invoices.action_post()
+            env.cr.commit()
+
+    journal = env["account.journal"].search(
+        [("type", "=", "sale"), ("company_id", "=", env.company.id)], limit=1
+    )
+    values = [
+        {
+            "move_type": "out_invoice",
+            "partner_id": order.partner_id.id,
+            "journal_id": journal.id,
+            "invoice_line_ids": [
+                (
+                    0,
+                    0,
+                    {
+                        "product_id": line.product_id.id,
+                        "quantity": line.product_uom_qty,
+                        "price_unit": line.price_unit,
+                        "tax_ids": [(6, 0, line.tax_ids.ids)],
+                    },
+                )
+                for line in order.order_line
+            ],
+        }
+        for order in orders
+    ]
+    with measure(sink, "bare account.move.create + action_post", count, "invoices"):
+        for start in range(0, count, 500):
+            env["account.move"].create(values[start : start + 500]).action_post()
+            env.cr.commit()
+
+
+# --- recurring generation -------------------------------------------------------------------------------
+
+
+def _generate_all(env, batch_size=100):
+    invoices, failures = env["sale.order"]._generate_recurring_invoices(batch_size=batch_size, commit=True)
+    if failures:
+        raise RuntimeError(f"{len(failures)} orders failed, e.g. {next(iter(failures.values()))}")
+    return len(invoices)
+
+
+@scenario
+def recurring_generation(env, scale, sink):
+    """2,000 monthly orders of 3 lines, one period due, invoices posted, generated by the cron method."""
+    count = scaled(2000, scale)
+    seed_recurring_orders(env, count)
+    analyze(env)
+    with measure(sink, "recurring generation (posted)", count, "invoices"):
+        generated = _generate_all(env)
+    if generated != count:
+        raise RuntimeError(f"{generated} invoices generated for {count} orders")
+
+
+@scenario
+def recurring_catch_up(env, scale, sink):
+    """The same orders after 3 missed months: 3 invoices per order, oldest first."""
+    count = scaled(2000, scale)
+    seed_recurring_orders(env, count, months_due=3)
+    analyze(env)
+    with measure(sink, "recurring catch-up of 3 months (posted)", 3 * count, "invoices"):
+        generated = _generate_all(env)
+    if generated != 3 * count:
+        raise RuntimeError(f"{generated} invoices generated for {3 * count} periods")
+
+
+@scenario
+def recurring_with_consumption(env, scale, sink):
+    """The same orders with 50 consumption records each, billed on their period's invoice."""
+    count = scaled(2000, scale)
+    seed_recurring_orders(env, count, consumption=50)
+    analyze(env)
+    with measure(sink, "recurring generation with 50 consumption records per order", count, "invoices"):
+        generated = _generate_all(env)
+    if generated != count:
+        raise RuntimeError(f"{generated} invoices generated for {count} orders")
+
+
+@scenario
+def recurring_two_workers(env, scale, sink):
+    """The 2,000-order generation by one process, then on an identical copy by two processes at once."""
+    count = scaled(2000, scale)
+    seed_recurring_orders(env, count)
+    analyze(env)
+    database = env.cr.dbname
+    copy = f"{database}_two"
+    addons_path = ",".join(odoo.tools.config["addons_path"])
+    env.cr.close()
+    odoo.sql_db.close_all()  # nobody may be connected to a database being copied
+    _admin_sql(f'CREATE DATABASE "{copy}" TEMPLATE "{database}"')
+    try:
+        one_seconds, _one = _run_generation_workers(database, addons_path, 1)
+        two_seconds, per_worker = _run_generation_workers(copy, addons_path, 2)
+        with psycopg2.connect(dbname=copy) as connection, connection.cursor() as cr:
+            cr.execute(
+                """SELECT count(*), count(DISTINCT (recurring_order_id, recurring_period_start))
+                     FROM account_move WHERE recurring_order_id IS NOT NULL AND state != 'cancel'"""
+            )
+            total, distinct = cr.fetchone()
+    finally:
+        _admin_sql(f'DROP DATABASE IF EXISTS "{copy}" WITH (FORCE)')
+    if not (sum(per_worker) == total == distinct == count):
+        raise RuntimeError(f"two workers made {per_worker}, stored {total}, distinct periods {distinct}")
+    extra = {
+        "invoices per worker": per_worker,
+        "stored / distinct (order, period)": f"{total} / {distinct}",
+        "two workers / one worker (time)": f"{two_seconds / one_seconds:.2f}x (target < 0.7x)",
+    }
+    sink.append(
+        {
+            "name": "recurring generation, one worker process",
+            "items": count,
+            "unit": "invoices",
+            "seconds": one_seconds,
+            "queries": 0,
+            "peak_rss_mb": peak_rss_mb(),
+            "extra": {},
+        }
+    )
+    sink.append(
+        {
+            "name": "recurring generation, two worker processes",
+            "items": count,
+            "unit": "invoices",
+            "seconds": two_seconds,
+            "queries": 0,
+            "peak_rss_mb": peak_rss_mb(),
+            "extra": extra,
+        }
+    )
+
+
+def _admin_sql(sql):
+    connection = psycopg2.connect(dbname="postgres")
+    connection.autocommit = True
+    try:
+        with connection.cursor() as cr:
+            cr.execute(sql)
+    finally:
+        connection.close()
+
+
+def _run_generation_workers(database, addons_path, workers):
+    """Start `workers` generation processes at once; (wall time until the last ends, invoices of each)."""
+    command = [
+        sys.executable,
+        str(TESTS_DIR / "scripts" / "generate_recurring.py"),
+        "--database",
+        database,
+        "--addons-path",
+        addons_path,
+        "--batch-size",
+        "50",
+    ]
+    started = time.perf_counter()
+    running = [subprocess.Popen(command, stdout=subprocess.PIPE, text=True) for _worker in range(workers)]
+    outputs = [process.communicate()[0] for process in running]
+    seconds = time.perf_counter() - started
+    if any(process.returncode for process in running):
+        raise RuntimeError(f"a generation worker failed: {outputs}")
+    return seconds, [json.loads(output.strip().splitlines()[-1])["invoices"] for output in outputs]
+
+
+# --- ingestion ------------------------------------------------------------------------------------------
+
+
+def ingestion_rows(count, partners, products, prefix):
+    """Rows as an integrator sends them: customers alternately by id and by reference, products by code,
+    an explicit rate on one row in ten."""
+    last_month = date.today().replace(day=1) - timedelta(days=1)
+    return [
+        {
+            "partner": partners[index % len(partners)].id
+            if index % 2
+            else partners[index % len(partners)].ref,
+            "product": products[index % len(products)].default_code,
+            "date": (last_month - timedelta(days=index % 28)).isoformat(),
+            "quantity": 1 + index % 97,
+            "external_ref": f"{prefix}-{index}",
+            "description": f"Event {index}",
+            **({"rate": 0.05} if index % 10 == 0 else {}),
+        }
+        for index in range(count)
+    ]
+
+
+@scenario
+def ingestion(env, scale, sink):
+    """ingest() in process in calls of 10,000; the same rows with COPY; 20,000 rows over JSON-2."""
+    count = scaled(100_000, scale)
+    partners = seed_customers(env, 500)
+    products = seed_products(env, 20)
+    rows = ingestion_rows(count, partners, products, "bench")
+    analyze(env)
+
+    with measure(sink, "ingest() in-process, calls of 10,000", count, "rows"):
+        for start in range(0, count, 10_000):
+            result = env["consumption.record"].ingest(rows[start : start + 10_000])
+            env.cr.commit()
+            if result["errors"] or result["created"] != len(rows[start : start + 10_000]):
+                raise RuntimeError(f"unexpected ingest() answer: {result}")
+
+    # The same rows, resolved beforehand, straight into the same table: the fastest way in.
+    partner_ids = {partner.ref: partner.id for partner in partners}
+    product_by_code = {product.default_code: product for product in products}
+    null = "\\N"
+    buffer = io.StringIO()
+    for row in rows:
+        product = product_by_code[row["product"]]
+        partner_id = row["partner"] if isinstance(row["partner"], int) else partner_ids[row["partner"]]
+        buffer.write(
+            f"{partner_id}\t{product.id}\t{product.uom_id.id}\t{env.company.id}\t{row['date']}\t"
+            f"{row['quantity']}\t{row.get('rate', null)}\t{'rate' in row}\tf\tt\tapi\t"
+            f"copy-{row['external_ref']}\t{row['description']}\t{env.uid}\t{env.uid}\tnow\tnow\n"
+        )
+    buffer.seek(0)
+    with measure(sink, "COPY reference (same rows)", count, "rows"):
+        env.cr._obj.copy_expert(
+            """COPY consumption_record (partner_id, product_id, uom_id, company_id, date, quantity, rate,
+                   has_rate, billed, active, origin, external_ref, description, create_uid, write_uid,
+                   create_date, write_date) FROM STDIN""",
+            buffer,
+        )
+        env.cr.commit()
+
+    http_count = scaled(20_000, scale)
+    env["res.partner"].create({"name": "API customer", "ref": "API-CUST", "is_company": True})
+    env["product.product"].create(
+        [
+            {"name": f"API {code}", "default_code": code, "type": "service"}
+            for code in ("API-UNIT", "API-CALL")
+        ]
+    )
+    api_key = (
+        env["res.users.apikeys"].with_user(env.ref("base.user_admin")).sudo()._generate(None, "bench", None)
+    )
+    env.cr.commit()
+    with odoo_server(env.cr.dbname, workers=2) as url:
+        completed = subprocess.run(
+            [
+                sys.executable,
+                str(TESTS_DIR / "scripts" / "push_consumption.py"),
+                f"--url={url}",
+                f"--database={env.cr.dbname}",
+                f"--api-key={api_key}",
+                "--first=0",
+                f"--last={http_count}",
+                "--chunk=10000",
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+    answer = json.loads(completed.stdout.strip().splitlines()[-1])
+    if answer["created"] != http_count:
+        raise RuntimeError(f"unexpected JSON-2 answers: {answer}")
+    sink.append(
+        {
+            "name": "ingest() over JSON-2 from a client process",
+            "items": http_count,
+            "unit": "rows",
+            "seconds": answer["seconds"],
+            "queries": 0,
+            "peak_rss_mb": peak_rss_mb(),
+            "extra": {"calls": answer["calls"]},
+        }
+    )
+
+
+def main():
+    args = parse_args(
+        {
+            "--scenario": {"required": True, "choices": sorted(SCENARIOS)},
+            "--scale": {"type": float, "default": 1.0},
+        }
+    )
+    sink = []
+    registry = Registry(args.database)
+    cr = registry.cursor()
+    try:
+        SCENARIOS[args.scenario](api.Environment(cr, SUPERUSER_ID, {}), args.scale, sink)
+        if not cr.closed:
+            cr.commit()
+    finally:
+        if not cr.closed:
+            cr.close()
+    print(json.dumps(sink))
+
+
+if __name__ == "__main__":
+    main()
