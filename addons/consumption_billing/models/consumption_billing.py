@@ -13,8 +13,14 @@ from odoo.tools import SQL, date_utils, float_round
 from odoo.tools.misc import babel_locale_parse
 
 GROUPINGS = ("period", "month")
+# Not billed, not pointing at an invoice (filled by hand or by posting), not reserved by a document line.
 UNBILLED_DOMAIN = Domain(
-    [("billed", "=", False), ("invoice_line_id", "=", False), ("sale_line_id", "=", False)]
+    [
+        ("billed", "=", False),
+        ("invoice_id", "=", False),
+        ("invoice_line_id", "=", False),
+        ("sale_line_id", "=", False),
+    ]
 )
 
 

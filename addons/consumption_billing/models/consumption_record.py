@@ -355,6 +355,11 @@ class ConsumptionRecord(models.Model):
                 )
             )
 
+    @api.onchange("invoice_id")
+    def _onchange_invoice_id(self):
+        if self.invoice_id:
+            self.billed = True
+
     def load(self, fields, data):
         """Standard import, marked as such: records it creates get the origin 'import'."""
         return super(ConsumptionRecord, self.with_context(consumption_import=True)).load(fields, data)

@@ -26,11 +26,11 @@ class SaleOrder(models.Model):
             )
 
     def _action_cancel(self):
-        """A cancelled order releases its consumption (its draft invoices are cancelled by Odoo, which
-        releases them there too)."""
+        """A cancelled order releases its consumption that no posted invoice billed (its draft invoices
+        are cancelled by Odoo, which releases them there too)."""
         result = super()._action_cancel()
         # sudo: the records follow their order whoever cancels it; only the link is written.
-        self.sudo().order_line.consumption_record_ids.with_context(
+        self.sudo().order_line.consumption_record_ids.filtered(lambda record: not record.billed).with_context(
             consumption_billing_write=BILLING_ENGINE_WRITE
         ).write({"sale_line_id": False})
         return result
