@@ -434,9 +434,7 @@ class SaleOrder(models.Model):
         text = (self.recurrence_consumption_domain or "").strip() or "[]"
         try:
             domain = ast.literal_eval(text)
-            checked = Domain(domain)
-            if "consumption.record" in self.env:
-                checked.validate(self.env["consumption.record"])
+            Domain(domain).validate(self.env["consumption.record"])
         except (ValueError, SyntaxError, TypeError, KeyError, MemoryError, RecursionError) as error:
             raise ValidationError(
                 self.env._(

@@ -19,11 +19,6 @@ class TestRecurringConsumption(RecurringOrdersCase):
             ]
         )
 
-    def setUp(self):
-        super().setUp()
-        if "consumption.billing" not in self.env:
-            self.skipTest("the consumption billing engine (consumption_billing) is not installed yet")
-
     def _record(self, day, quantity, product=None, partner=None, rate=2.0):
         return self.env["consumption.record"].create(
             {

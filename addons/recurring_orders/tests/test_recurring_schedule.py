@@ -209,7 +209,12 @@ class TestRecurringSchedule(RecurringOrdersCase):
 
     def test_invalid_consumption_filter_is_refused(self):
         order = self._create_order(confirm=False)
-        for text in ("[('date', '>=', context_today())]", "not a domain", "[('a', 'in')]"):
+        for text in (
+            "[('date', '>=', context_today())]",
+            "not a domain",
+            "[('a', 'in')]",
+            "[('no_such_field', '=', 1)]",
+        ):
             with self.subTest(text=text), self.assertRaises(ValidationError):
                 order.recurrence_consumption_domain = text
                 order.flush_recordset()
