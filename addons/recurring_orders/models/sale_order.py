@@ -45,6 +45,10 @@ class SaleOrder(models.Model):
     )
     recurrence_date_start = fields.Date(
         string="First Generation",
+        compute="_compute_recurrence_date_start",
+        store=True,
+        readonly=False,
+        precompute=True,
         tracking=True,
         help="Date of the first generation; the next ones follow at the frequency, counted from this date "
         "(a monthly order starting on January 31 generates on February 28, March 31, April 30...).",
@@ -168,6 +172,15 @@ class SaleOrder(models.Model):
     # ------------------------------------------------------------------
     # Computes
     # ------------------------------------------------------------------
+
+    @api.depends("recurrence_enabled")
+    def _compute_recurrence_date_start(self):
+        """Ticking recurring invoicing proposes today as the first generation."""
+        today = fields.Date.context_today(self)
+        for order in self:
+            order.recurrence_date_start = order.recurrence_date_start or (
+                today if order.recurrence_enabled else False
+            )
 
     @api.depends("payment_term_id")
     def _compute_recurrence_payment_term_id(self):

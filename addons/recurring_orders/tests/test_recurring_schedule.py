@@ -203,6 +203,14 @@ class TestRecurringSchedule(RecurringOrdersCase):
                 confirm=False, recurrence_date_start=D(2026, 5, 1), recurrence_date_end=D(2026, 4, 30)
             )
 
+    @freeze_time("2026-02-10")
+    def test_ticking_recurrence_proposes_today_as_start(self):
+        order = self._create_order(confirm=False, recurrence_enabled=False, recurrence_date_start=False)
+        with Form(order) as form:
+            form.recurrence_enabled = True
+            self.assertEqual(form.recurrence_date_start, D(2026, 2, 10))
+        self.assertEqual(order.recurrence_next_date, D(2026, 2, 10))
+
     def test_recurrence_needs_a_start(self):
         with self.assertRaises(ValidationError):
             self._create_order(confirm=False, recurrence_date_start=False)
