@@ -121,3 +121,18 @@ class TestRecurringConsumption(RecurringOrdersCase):
         self.assertFalse(rerun)
         self.assertEqual(record.invoice_line_id.move_id, invoice)
         self.assertFalse(late.invoice_line_id, "left unbilled: the January invoice already exists")
+
+    @freeze_time("2026-01-31")
+    def test_cancelled_invoice_releases_its_consumption_for_the_regenerated_one(self):
+        record = self._record(D(2026, 1, 10), 3)
+        order = self._create_order(recurrence_consumption="current")
+        invoice, _failures = self._generate(order)
+        invoice.button_draft()
+        invoice.button_cancel()
+        self.assertFalse(record.invoice_line_id, "cancelling the invoice releases the consumption")
+
+        regenerated, _failures = self._generate(order)
+
+        self.assertEqual(regenerated.recurring_period_start, D(2026, 1, 1))
+        self.assertEqual(record.invoice_line_id.move_id, regenerated)
+        self.assertEqual(regenerated.amount_untaxed, 210.0 + 6.0)
