@@ -14,6 +14,7 @@
         "views/consumption_billing_menus.xml",
         "views/consumption_record_views.xml",
         "views/res_partner_views.xml",
+        "views/consumption_statement_views.xml",
     ],
     "demo": [
         "demo/consumption_billing_demo.xml",
