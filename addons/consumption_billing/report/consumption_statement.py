@@ -63,7 +63,7 @@ class ConsumptionStatement(models.AbstractModel):
         document.check_access("read")
         record_field, parent_field = DOCUMENT_LINKS[document._name]
         Record = self.env["consumption.record"].with_context(active_test=False)
-        record_ids = Record.sudo()._search([(f"{record_field}.{parent_field}", "=", document.id)])
+        record_ids = Record.sudo().search([(f"{record_field}.{parent_field}", "=", document.id)]).ids
         records = Record.browse(record_ids)
         records.check_access("read")
         return records

@@ -361,6 +361,11 @@ class TestConsumptionStatementEmail(StatementCase):
         invoice.action_post()
         self.assertFalse(self.Send._sends_consumption_statement(invoice))
 
+    def test_sender_without_consumption_rights_sends_the_invoice_alone(self):
+        self.company.consumption_statement_on_invoice_email = True
+        self.assertTrue(self.Send._sends_consumption_statement(self.invoice))
+        self.assertFalse(self.Send.with_user(self.salesman)._sends_consumption_statement(self.invoice))
+
     def test_sending_wizard_emails_the_statement(self):
         self.company.consumption_statement_on_invoice_email = True
         wizard = self.env["account.move.send.wizard"].with_context(
