@@ -400,3 +400,29 @@ class TestConsumptionStatementDownload(HttpCase, StatementCase):
         self.assertEqual(response.status_code, 403)
         response = self.url_open(f"/consumption_billing/statement/res.partner/{self.customer.id}")
         self.assertEqual(response.status_code, 404)
+
+    def test_button_on_the_invoice_form_in_the_browser(self):
+        other_invoice = self.invoice.copy()
+        check_button = """
+            const deadline = Date.now() + 30000;
+            (function check() {
+                const form = document.querySelector('.o_form_view .o_form_statusbar');
+                if (form) {
+                    const buttons = document.querySelectorAll('button[name="action_consumption_statement"]');
+                    if (buttons.length === EXPECTED) {
+                        console.log('test successful');
+                    } else {
+                        console.error('expected EXPECTED statement button(s), found ' + buttons.length);
+                    }
+                } else if (Date.now() > deadline) {
+                    console.error('the invoice form did not render');
+                } else {
+                    setTimeout(check, 200);
+                }
+            })();
+        """
+        for invoice, expected in ((self.invoice, "1"), (other_invoice, "0")):
+            self.browser_js(
+                f"/odoo/action-account.action_move_out_invoice_type/{invoice.id}",
+                check_button.replace("EXPECTED", expected), login="admin", timeout=120,
+            )
