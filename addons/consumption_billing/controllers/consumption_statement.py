@@ -16,7 +16,7 @@ class ConsumptionStatementController(http.Controller):
         document = request.env[model].browse(document_id).exists()
         if not document:
             raise request.not_found()
-        filename, content = request.env["consumption.statement"].build_statement(document)
+        filename, content = request.env["consumption.statement"]._build_statement(document)
         return request.make_response(content, headers=[
             ("Content-Type", XLSX_MIMETYPE),
             ("Content-Disposition", content_disposition(filename)),

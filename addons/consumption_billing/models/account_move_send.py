@@ -23,7 +23,7 @@ class AccountMoveSend(models.AbstractModel):
             move.company_id.consumption_statement_on_invoice_email
             and move.is_sale_document()
             and self.env["consumption.record"].has_access("read")
-            and self.env["consumption.statement"].has_consumption(move.with_env(self.env))
+            and self.env["consumption.statement"]._has_consumption(move.with_env(self.env))
         )
 
     @api.model
@@ -33,7 +33,7 @@ class AccountMoveSend(models.AbstractModel):
             move, invoice_edi_format=invoice_edi_format, extra_edis=extra_edis, pdf_report=pdf_report,
         )
         if self._sends_consumption_statement(move):
-            filename = self.env["consumption.statement"].statement_filename(move)
+            filename = self.env["consumption.statement"]._statement_filename(move)
             placeholders.append({
                 "id": f"placeholder_{filename}",
                 "name": filename,
@@ -48,11 +48,11 @@ class AccountMoveSend(models.AbstractModel):
         if not params or not self._sends_consumption_statement(move):
             return params
         statement = self.env["consumption.statement"]
-        filename = statement.statement_filename(move)
+        filename = statement._statement_filename(move)
         removed = any(
             attachment.get("skip") and attachment.get("name") == filename
             for attachment in move_data.get("mail_attachments_widget") or []
         )
         if not removed:
-            params["attachments"].append(statement.build_statement(move.with_env(self.env)))
+            params["attachments"].append(statement._build_statement(move.with_env(self.env)))
         return params

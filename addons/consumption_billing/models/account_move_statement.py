@@ -10,7 +10,7 @@ class AccountMove(models.Model):
     )
 
     def _compute_has_consumption(self):
-        with_consumption = self.env["consumption.statement"].has_consumption(self)
+        with_consumption = self.env["consumption.statement"]._has_consumption(self)
         for move in self:
             move.has_consumption = move.id in with_consumption
 

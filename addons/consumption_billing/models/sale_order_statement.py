@@ -10,7 +10,7 @@ class SaleOrder(models.Model):
     )
 
     def _compute_has_consumption(self):
-        with_consumption = self.env["consumption.statement"].has_consumption(self)
+        with_consumption = self.env["consumption.statement"]._has_consumption(self)
         for order in self:
             order.has_consumption = order.id in with_consumption
 

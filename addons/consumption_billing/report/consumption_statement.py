@@ -69,7 +69,7 @@ class ConsumptionStatement(models.AbstractModel):
         return records
 
     @api.model
-    def has_consumption(self, documents):
+    def _has_consumption(self, documents):
         """Ids of the documents (of one model) that carry consumption the current user can read."""
         if not documents:
             return set()
@@ -85,7 +85,7 @@ class ConsumptionStatement(models.AbstractModel):
         return get_lang(self.env, document.partner_id.lang).code
 
     @api.model
-    def statement_filename(self, document):
+    def _statement_filename(self, document):
         """'Consumption statement INV_2026_00012.xlsx', in the customer's language."""
         env = self.with_context(lang=self._statement_lang(document)).env
         reference = re.sub(r"[^\w\-. ]+", "_", self._document_reference(document))
@@ -113,9 +113,10 @@ class ConsumptionStatement(models.AbstractModel):
 
         A row is priced like its line (the engine bills a whole line at one rate): the record's quantity
         converted into the line's unit x the line's unit price less its discount, rounded to the currency.
-        The line subtotal is the line's own `price_subtotal`; the cent that rounding each row can lose
-        goes on the line's last row, so rows always add up to the subtotal. If someone changed the line's
-        quantity after billing, an adjustment row shows the difference instead of hiding it in a record.
+        The line subtotal is the line's own `price_subtotal` (before tax); what rounding each row loses
+        (a cent or so) goes on the line's last row, so rows always add up to the subtotal. If someone
+        changed the line's quantity after billing, an adjustment row shows the difference instead of
+        hiding it in a record.
         """
         records = self._consumption_records(document)
         if not records:
@@ -163,7 +164,6 @@ class ConsumptionStatement(models.AbstractModel):
                     "description": description,
                     "quantity": quantity,
                     "amount": currency.round(quantity * net_price),
-                    "record": record,
                 })
             line_quantity = self._line_quantity(line)
             billed_quantity = sum(row["quantity"] for row in rows)
@@ -175,12 +175,10 @@ class ConsumptionStatement(models.AbstractModel):
                     "description": env._("Adjustment: the line's quantity differs from its records"),
                     "quantity": line_quantity - billed_quantity,
                     "amount": residual,
-                    "record": env["consumption.record"],
                 })
             elif residual:
                 rows[-1]["amount"] = currency.round(rows[-1]["amount"] + residual)
             sections.append({
-                "line": line,
                 **common,
                 "name": " ".join((line.name or common["product"]).split()),
                 "quantity": line_quantity,
@@ -202,11 +200,11 @@ class ConsumptionStatement(models.AbstractModel):
         }
 
     @api.model
-    def build_statement(self, document):
+    def _build_statement(self, document):
         """(file name, XLSX content) of the document's consumption statement, read with the current
         user's rights."""
         data = self._statement_data(document)
-        return self.statement_filename(document), self._render_xlsx(data)
+        return self._statement_filename(document), self._render_xlsx(data)
 
     @api.model
     def _render_xlsx(self, data):

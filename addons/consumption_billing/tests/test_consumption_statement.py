@@ -86,7 +86,7 @@ class StatementCase(ConsumptionCase):
 
     def read_statement(self, document, user=None):
         statement = self.Statement.with_user(user) if user else self.Statement
-        filename, content = statement.build_statement(document.with_user(user) if user else document)
+        filename, content = statement._build_statement(document.with_user(user) if user else document)
         return filename, openpyxl.load_workbook(io.BytesIO(content)).active
 
     @staticmethod
@@ -239,7 +239,7 @@ class TestConsumptionStatement(StatementCase):
 
     def test_document_without_consumption(self):
         with self.assertRaisesRegex(UserError, "carries no consumption"):
-            self.Statement.build_statement(self.invoice.copy())
+            self.Statement._build_statement(self.invoice.copy())
 
     def test_has_consumption_and_button_action(self):
         other_invoice = self.invoice.copy()
