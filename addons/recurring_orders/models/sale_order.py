@@ -434,9 +434,7 @@ class SaleOrder(models.Model):
         text = (self.recurrence_consumption_domain or "").strip() or "[]"
         try:
             domain = ast.literal_eval(text)
-            checked = Domain(domain)
-            if "consumption.record" in self.env:
-                checked.validate(self.env["consumption.record"])
+            Domain(domain).validate(self.env["consumption.record"])
         except (ValueError, SyntaxError, TypeError, KeyError, MemoryError, RecursionError) as error:
             raise ValidationError(
                 self.env._(
@@ -532,9 +530,11 @@ class SaleOrder(models.Model):
         return field_name.startswith("recurrence_") or field_name in self._finalized_writable_fields()
 
     def _check_finalized_write(self, field_names):
-        refused = sorted(name for name in field_names if not self._is_writable_when_finalized(name))
         finalized = self.filtered("finalized")
-        if finalized and refused:
+        if not finalized:
+            return
+        refused = sorted(name for name in field_names if not self._is_writable_when_finalized(name))
+        if refused:
             labels = ", ".join(self._fields[name].get_description(self.env)["string"] for name in refused)
             raise UserError(
                 self.env._(
