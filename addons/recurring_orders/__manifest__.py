@@ -9,5 +9,16 @@
     "depends": ["consumption_billing"],
     "data": [
         "views/recurring_orders_menus.xml",
+        "security/ir.model.access.csv",
+        "security/recurring_dashboard_security.xml",
+        "views/recurring_dashboard_views.xml",
     ],
+    "assets": {
+        "web.assets_backend": [
+            "recurring_orders/static/src/dashboard/*",
+        ],
+        "web.assets_tests": [
+            "recurring_orders/static/tests/tours/*.js",
+        ],
+    },
 }

@@ -1,0 +1,2 @@
+from . import recurring_revenue_report
+from . import dashboard_xlsx
