@@ -9,5 +9,7 @@
     "depends": ["sale_management", "account"],
     "data": [
         "views/pricelist_priority_menus.xml",
+        "views/sale_order_views.xml",
+        "views/account_move_views.xml",
     ],
 }

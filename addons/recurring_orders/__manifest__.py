@@ -8,10 +8,17 @@
     "website": "https://github.com/usage-billing/odoo-usage-billing",
     "depends": ["consumption_billing"],
     "data": [
+        "data/ir_cron.xml",
         "views/recurring_orders_menus.xml",
+        "views/sale_order_views.xml",
+        "views/account_move_views.xml",
+        "report/report_invoice.xml",
         "security/ir.model.access.csv",
         "security/recurring_dashboard_security.xml",
         "views/recurring_dashboard_views.xml",
+    ],
+    "demo": [
+        "demo/recurring_orders_demo.xml",
     ],
     "assets": {
         "web.assets_backend": [

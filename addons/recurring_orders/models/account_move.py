@@ -1,0 +1,39 @@
+from odoo import fields, models
+
+
+class AccountMove(models.Model):
+    _inherit = "account.move"
+
+    recurring_order_id = fields.Many2one(
+        "sale.order",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        ondelete="restrict",
+        help="The recurring sale order that generated this invoice.",
+    )
+    recurring_period_start = fields.Date(
+        string="Billed Period Start",
+        readonly=True,
+        copy=False,
+        help="First day of the period this recurring invoice bills.",
+    )
+    recurring_period_end = fields.Date(
+        string="Billed Period End",
+        readonly=True,
+        copy=False,
+        help="Last day of the period this recurring invoice bills.",
+    )
+    invoice_subject = fields.Char(
+        string="Subject",
+        copy=False,
+        help="Subject of the invoice, printed on it; recurring orders fill it from their subject template.",
+    )
+
+    # The last guard against duplicates: whatever the code does, one order and one period get at most one
+    # invoice that is not cancelled. Cancelling an invoice frees its period.
+    _recurring_period_unique = models.UniqueIndex(
+        "(recurring_order_id, recurring_period_start)"
+        " WHERE recurring_order_id IS NOT NULL AND state != 'cancel'",
+        "A recurring order already has an invoice for this period; cancel it before generating another one.",
+    )

@@ -1,0 +1,352 @@
+import logging
+from collections import defaultdict
+
+import psycopg2.errors
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+from odoo.fields import Command, Domain
+from odoo.tools import SQL, format_date, split_every
+
+from ..tools import periods, subject
+
+_logger = logging.getLogger(__name__)
+
+LOCK_ATTEMPTS = 3
+
+
+class RecurringInvoiceGenerator(models.AbstractModel):
+    """Generates the due invoices of recurring sale orders, in batches.
+
+    Orders are taken in batches of ``_batch_size``; each batch locks its order rows (``FOR UPDATE SKIP
+    LOCKED``: an order another worker is generating is left to it), plans one invoice per due generation
+    date, creates all of them with one ``account.move.create(list)`` and posts them together. When
+    anything in a batch fails, the batch is rolled back to its savepoint and redone order by order, each
+    in its own savepoint, so one bad order is reported on its chatter while the others are generated.
+    The unique index on (order, period start) of non-cancelled invoices is the last guard against
+    duplicates.
+    """
+
+    _name = "recurring.invoice.generator"
+    _description = "Recurring Invoice Generation"
+
+    _batch_size = 50
+
+    @api.model
+    def _generate(self, orders, batch_size=None, commit=None):
+        """See ``sale.order._generate_recurring_invoices``; returns ``(invoices, {order: error})``."""
+        if commit is None:
+            commit = bool(self.env.context.get("cron_id"))
+        today = fields.Date.context_today(self)
+        domain = self._due_domain(today)
+        if orders:
+            domain &= Domain("id", "in", orders.ids)
+        order_ids = self.env["sale.order"].search(domain, order="id").ids
+        if commit:
+            # Commit before locking, so the first batch reads a fresh snapshot.
+            self.env["ir.cron"]._commit_progress(remaining=len(order_ids))
+        invoices = self.env["account.move"]
+        failures = {}
+        for batch_ids in split_every(batch_size or self._batch_size, order_ids):
+            locked = self._lock_due_orders(list(batch_ids), today, commit)
+            batch_invoices, batch_failures = self._generate_batch(
+                self.env["sale.order"].browse(locked), today
+            )
+            invoices |= batch_invoices
+            failures.update(batch_failures)
+            if commit and not self.env["ir.cron"]._commit_progress(len(batch_ids)):
+                break  # out of time: the cron runs again for the rest
+        return invoices, failures
+
+    @api.model
+    def _due_domain(self, today):
+        return Domain(
+            [
+                ("state", "=", "sale"),
+                ("recurrence_enabled", "=", True),
+                ("recurrence_next_date", "<=", today),
+            ]
+        )
+
+    @api.model
+    def _lock_due_orders(self, order_ids, today, commit):
+        """Lock the orders of a batch that are still due; skip those another worker holds.
+
+        An order another worker committed after this transaction's snapshot raises a serialization
+        failure when locked: with our own transaction (``commit``), roll back and try again.
+        """
+        self.env["sale.order"].flush_model(["state", "recurrence_enabled", "recurrence_next_date"])
+        query = SQL(
+            """
+            SELECT id FROM sale_order
+             WHERE id = ANY(%s) AND state = 'sale' AND recurrence_enabled AND recurrence_next_date <= %s
+             ORDER BY id
+               FOR UPDATE SKIP LOCKED
+            """,
+            order_ids,
+            today,
+        )
+        for attempt in range(1, LOCK_ATTEMPTS + 1):
+            try:
+                return [row[0] for row in self.env.execute_query(query)]
+            except psycopg2.errors.SerializationFailure:
+                if not commit or attempt == LOCK_ATTEMPTS:
+                    raise
+                self.env.cr.rollback()
+        return []
+
+    # ------------------------------------------------------------------
+    # One batch
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _generate_batch(self, orders, today):
+        plans, failures = self._plan_invoices(orders, today)
+        invoices = self.env["account.move"]
+        if plans:
+            try:
+                with self.env.cr.savepoint():
+                    invoices = self._create_invoices(plans)
+            except Exception:
+                _logger.info(
+                    "Recurring invoices: batch failed, generating its orders one by one", exc_info=True
+                )
+                invoices, order_failures = self._create_invoices_one_order_at_a_time(plans)
+                failures.update(order_failures)
+            failures.update(self._send_invoices(invoices))
+        self._record_outcome(orders, failures)
+        return invoices, failures
+
+    @api.model
+    def _create_invoices_one_order_at_a_time(self, plans):
+        invoices = self.env["account.move"]
+        failures = {}
+        for order_id, order_plans in plans.items():
+            order = self.env["sale.order"].browse(order_id)
+            try:
+                with self.env.cr.savepoint():
+                    invoices |= self._create_invoices({order_id: order_plans})
+            except psycopg2.errors.UniqueViolation:
+                # Another transaction invoiced one of these periods since we read them: nothing to do.
+                _logger.info("Recurring invoices: order %s already has an invoice for a due period", order.id)
+            except Exception as error:
+                _logger.warning("Recurring invoices: order %s failed", order.id, exc_info=True)
+                failures[order] = self._error_message(error)
+        return invoices, failures
+
+    @api.model
+    def _error_message(self, error):
+        if isinstance(error, UserError):
+            return error.args[0]
+        return f"{type(error).__name__}: {error}"
+
+    @api.model
+    def _plan_invoices(self, orders, today):
+        """``{order id: [plan]}``, one plan per due generation date, oldest first, and the orders refused.
+
+        A plan holds the generation date, the billed period, the document date and the subject.
+        """
+        invoiced = orders._recurrence_invoiced_periods()
+        plans = {}
+        failures = {}
+        for order in orders:
+            try:
+                order._check_can_generate_recurring_invoices()
+                template = subject.parse_subject(order.recurrence_subject, translate=self.env._)
+                lang = order._recurrence_subject_lang()
+                order_plans = []
+                for generation_date in order._recurrence_uninvoiced_dates(
+                    invoiced.get(order.id, set()), until=today
+                ):
+                    first, last = periods.period_bounds(generation_date, order.recurrence_frequency)
+                    document_date = order._recurrence_document_date(generation_date, today)
+                    order_plans.append(
+                        {
+                            "generation_date": generation_date,
+                            "period_start": first,
+                            "period_end": last,
+                            "document_date": document_date,
+                            "subject": subject.render_subject(template, document_date, lang=lang) or False,
+                        }
+                    )
+            except Exception as error:
+                _logger.warning("Recurring invoices: order %s cannot be planned", order.id, exc_info=True)
+                failures[order] = self._error_message(error)
+                continue
+            if order_plans:
+                plans[order.id] = order_plans
+        return plans, failures
+
+    # ------------------------------------------------------------------
+    # Invoices
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _invoice_creation_context(self):
+        """Generated invoices are traced by their order link, not by creation messages and followers."""
+        return {
+            "default_move_type": "out_invoice",
+            "mail_create_nolog": True,
+            "mail_create_nosubscribe": True,
+        }
+
+    @api.model
+    def _create_invoices(self, plans):
+        """Create and (when the order says so) post the planned invoices, one create per company and lang."""
+        invoices = self.env["account.move"]
+        groups = defaultdict(list)
+        for order in self.env["sale.order"].browse(plans):
+            groups[order.company_id, order._recurrence_subject_lang()].append(order.id)
+        for (company, lang), order_ids in groups.items():
+            orders = self.env["sale.order"].with_company(company).with_context(lang=lang).browse(order_ids)
+            vals_list = self._invoice_values(orders, plans)
+            invoices |= (
+                self.env["account.move"]
+                .with_company(company)
+                .with_context(**self._invoice_creation_context())
+                .create(vals_list)
+            )
+        to_post = invoices.filtered(lambda move: move.recurring_order_id.recurrence_invoice_state != "draft")
+        if to_post:
+            to_post.action_post()
+        return invoices.with_env(self.env)
+
+    @api.model
+    def _invoice_values(self, orders, plans):
+        consumption = self._consumption_line_values(orders, plans)
+        vals_list = []
+        for order in orders:
+            order_values = order._prepare_invoice()
+            # Payment transactions and the payment reference belong to the order's first payment, not to
+            # every period.
+            order_values.pop("transaction_ids", None)
+            order_values.pop("payment_reference", None)
+            order_values.update(
+                partner_id=order.recurrence_invoice_partner_id.id,
+                invoice_payment_term_id=order.recurrence_payment_term_id.id,
+                recurring_order_id=order.id,
+            )
+            line_values = self._order_line_values(order)
+            for index, plan in enumerate(plans[order.id]):
+                consumption_lines = consumption.get((order.id, index), [])
+                vals_list.append(
+                    {
+                        **order_values,
+                        "invoice_date": plan["document_date"],
+                        "invoice_subject": plan["subject"],
+                        "recurring_period_start": plan["period_start"],
+                        "recurring_period_end": plan["period_end"],
+                        "invoice_line_ids": [Command.create(dict(values)) for values in line_values]
+                        + [Command.create(values) for values in consumption_lines],
+                    }
+                )
+        return vals_list
+
+    @api.model
+    def _order_line_values(self, order):
+        """Invoice line values of the order's lines: every product line with its ordered quantity (linked
+        to its sale line), sections and notes; down payments are not part of a period."""
+        values = []
+        for sequence, line in enumerate(order.order_line.sorted("sequence"), start=1):
+            if line.is_downpayment or (not line.display_type and not line.product_uom_qty):
+                continue
+            optional = {"sequence": sequence}
+            if not line.display_type:
+                optional["quantity"] = line.product_uom_qty
+            values.extend(line._prepare_invoice_lines_vals_list(**optional))
+        return values
+
+    @api.model
+    def _consumption_line_values(self, orders, plans):
+        """Invoice line values of the unbilled consumption to add, by ``(order id, plan index)``.
+
+        One call of the consumption billing engine for every plan of the batch that includes consumption:
+        the billed period (``current``) or the one before it (``previous``), the order's filter and grouping.
+        The engine links the records to the invoice lines created from these values.
+        """
+        requests = []
+        keys = []
+        for order in orders.filtered(lambda order: order.recurrence_consumption != "none"):
+            domain = order._recurrence_consumption_domain()
+            for index, plan in enumerate(plans[order.id]):
+                if order.recurrence_consumption == "previous":
+                    date_from, date_to = periods.previous_period_bounds(
+                        plan["generation_date"], order.recurrence_frequency
+                    )
+                else:
+                    date_from, date_to = plan["period_start"], plan["period_end"]
+                requests.append(
+                    {
+                        "partner_id": order.partner_id.id,
+                        "date_from": date_from,
+                        "date_to": date_to,
+                        "domain": domain,
+                        "grouping": order.recurrence_consumption_grouping,
+                        "company_id": order.company_id.id,
+                        "currency_id": order.currency_id.id,
+                    }
+                )
+                section_name = order.env._(
+                    "Consumption from %(start)s to %(end)s",
+                    start=format_date(order.env, date_from),
+                    end=format_date(order.env, date_to),
+                )
+                keys.append((order.id, index, section_name))
+        if not requests:
+            return {}
+        engine = self.env["consumption.billing"]
+        result = {}
+        for (order_id, index, section_name), billing_lines in zip(
+            keys, engine.prepare_billing(requests), strict=True
+        ):
+            if not billing_lines:
+                continue
+            section = {"display_type": "line_section", "name": section_name, "sequence": 10000}
+            lines = [
+                dict(engine.invoice_line_values(line), sequence=10001 + position)
+                for position, line in enumerate(billing_lines)
+            ]
+            result[order_id, index] = [section, *lines]
+        return result
+
+    @api.model
+    def _send_invoices(self, invoices):
+        """Email the posted invoices of orders set to "sent"; a failure is reported, the invoice stays."""
+        failures = {}
+        to_send = invoices.filtered(
+            lambda move: move.state == "posted" and move.recurring_order_id.recurrence_invoice_state == "sent"
+        )
+        for invoice in to_send:
+            try:
+                with self.env.cr.savepoint():
+                    if not invoice.partner_id.email:
+                        raise UserError(
+                            self.env._(
+                                "Invoice %(invoice)s was not sent: %(partner)s has no email address.",
+                                invoice=invoice.name,
+                                partner=invoice.partner_id.display_name,
+                            )
+                        )
+                    self.env["account.move.send"]._generate_and_send_invoices(
+                        invoice, sending_methods=["email"], allow_fallback_pdf=True
+                    )
+            except Exception as error:
+                _logger.warning("Recurring invoices: sending invoice %s failed", invoice.id, exc_info=True)
+                message = self._error_message(error)
+                order = invoice.recurring_order_id
+                failures[order] = f"{failures[order]}\n{message}" if order in failures else message
+        return failures
+
+    @api.model
+    def _record_outcome(self, orders, failures):
+        """Store the last error on each failed order (for the dashboard) and log it on its chatter."""
+        now = fields.Datetime.now()
+        for order, message in failures.items():
+            order.write({"recurrence_last_error": message, "recurrence_last_error_date": now})
+            order.message_post(
+                body=self.env._("Recurring invoice generation failed: %(error)s", error=message),
+                subtype_xmlid="mail.mt_note",
+            )
+        recovered = (orders - self.env["sale.order"].concat(*failures)).filtered("recurrence_last_error")
+        if recovered:
+            recovered.write({"recurrence_last_error": False, "recurrence_last_error_date": False})

@@ -1,0 +1,568 @@
+import ast
+import itertools
+
+from markupsafe import Markup
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError, ValidationError
+from odoo.fields import Domain
+
+from ..tools import periods, subject
+
+FREQUENCY_SELECTION = [
+    ("daily", "Daily"),
+    ("weekly", "Weekly"),
+    ("monthly", "Monthly"),
+    ("quarterly", "Quarterly"),
+    ("semiannual", "Semiannual"),
+    ("annual", "Annual"),
+]
+DATE_PREFERENCE_SELECTION = [
+    ("generation", "Generation date"),
+    ("previous_period_end", "End of the previous period"),
+    ("period_start", "Start of the period"),
+    ("period_end", "End of the period"),
+    ("next_period_start", "Start of the next period"),
+    ("next_period_end", "End of the next period"),
+]
+PREVIEW_SIZE = 12
+
+
+class SaleOrder(models.Model):
+    _inherit = "sale.order"
+
+    recurrence_enabled = fields.Boolean(
+        string="Recurring Invoicing",
+        tracking=True,
+        help="Generate an invoice of this confirmed order at every period.",
+    )
+    recurrence_frequency = fields.Selection(
+        FREQUENCY_SELECTION,
+        string="Frequency",
+        default="monthly",
+        required=True,
+        tracking=True,
+    )
+    recurrence_date_start = fields.Date(
+        string="First Generation",
+        tracking=True,
+        help="Date of the first generation; the next ones follow at the frequency, counted from this date "
+        "(a monthly order starting on January 31 generates on February 28, March 31, April 30...).",
+    )
+    recurrence_date_end = fields.Date(
+        string="Last Generation",
+        tracking=True,
+        help="No invoice is generated after this date (inclusive). Leave empty to invoice until stopped.",
+    )
+    recurrence_payment_term_id = fields.Many2one(
+        "account.payment.term",
+        string="Invoice Payment Terms",
+        compute="_compute_recurrence_payment_term_id",
+        store=True,
+        readonly=False,
+        precompute=True,
+        check_company=True,
+        help="Payment terms of the generated invoices; by default the order's.",
+    )
+    recurrence_invoice_state = fields.Selection(
+        [("draft", "Draft"), ("posted", "Posted"), ("sent", "Posted and sent")],
+        string="Generated Invoices",
+        default="draft",
+        required=True,
+        help="Draft: left for review. Posted: confirmed. Posted and sent: confirmed and emailed to the "
+        "customer with the standard invoice email.",
+    )
+    recurrence_subject = fields.Char(
+        string="Invoice Subject",
+        help="Template of the subject of the generated invoices, filled with the invoice date: {YYYY} 2026, "
+        "{YY} 26, {MM} 03, {MMM} the month's name, {DD} 01, {Q} the quarter (1-4). {lang_fr_fr} or "
+        "{lang_en_us} forces the language of the month name (else the customer's). {{ and }} print braces. "
+        'Example: "Subscription {MMM} {YYYY}".',
+    )
+    recurrence_date_preference = fields.Selection(
+        DATE_PREFERENCE_SELECTION,
+        string="Invoice Date",
+        default="generation",
+        required=True,
+        help="Date of the generated invoices, relative to the billed period (the calendar day, ISO week, "
+        "month, quarter, half-year or year containing the generation date).",
+    )
+    recurrence_consumption = fields.Selection(
+        [("none", "None"), ("current", "Billed period"), ("previous", "Previous period")],
+        string="Include Consumption",
+        default="none",
+        required=True,
+        help="Add the customer's unbilled consumption of the billed period, or of the period before it, "
+        "to each generated invoice.",
+    )
+    recurrence_consumption_domain = fields.Char(
+        string="Consumption Filter",
+        default="[]",
+        help="Only the consumption records matching this filter are added to the invoices.",
+    )
+    recurrence_consumption_grouping = fields.Selection(
+        [("period", "One line per product"), ("month", "One line per product and month")],
+        string="Consumption Lines",
+        default="period",
+        required=True,
+    )
+    recurrence_bill_parent = fields.Boolean(
+        string="Invoice the Parent Company",
+        tracking=True,
+        help="Generated invoices go to the customer's parent company instead of the customer. Without a "
+        "parent company, the customer is invoiced.",
+    )
+    recurrence_invoice_partner_id = fields.Many2one(
+        "res.partner",
+        string="Invoiced Partner",
+        compute="_compute_recurrence_invoice_partner_id",
+        store=True,
+        index="btree_not_null",
+        help="The partner the generated invoices are addressed to.",
+    )
+    recurrence_next_date = fields.Date(
+        string="Next Generation",
+        compute="_compute_recurrence_next_date",
+        store=True,
+        index="btree_not_null",
+        help="The oldest generation date whose period has no invoice yet (a cancelled invoice frees its "
+        "period). Empty when recurring invoicing is off or over.",
+    )
+    recurrence_next_document_date = fields.Date(
+        string="Next Invoice Date",
+        compute="_compute_recurrence_next_invoice",
+    )
+    recurrence_next_subject = fields.Char(
+        string="Next Invoice Subject",
+        compute="_compute_recurrence_next_invoice",
+    )
+    recurrence_preview = fields.Html(
+        string="Next Invoices",
+        compute="_compute_recurrence_preview",
+        sanitize=False,
+    )
+    recurrence_invoice_ids = fields.One2many(
+        "account.move",
+        "recurring_order_id",
+        string="Recurring Invoices",
+        readonly=True,
+    )
+    recurrence_last_error = fields.Text(
+        string="Last Generation Error",
+        readonly=True,
+        copy=False,
+    )
+    recurrence_last_error_date = fields.Datetime(
+        string="Last Generation Error On",
+        readonly=True,
+        copy=False,
+    )
+    finalized = fields.Boolean(
+        readonly=True,
+        copy=False,
+        tracking=True,
+        help="A finalized order is locked for good: only its status and its recurring invoicing settings "
+        "can change.",
+    )
+
+    # ------------------------------------------------------------------
+    # Computes
+    # ------------------------------------------------------------------
+
+    @api.depends("payment_term_id")
+    def _compute_recurrence_payment_term_id(self):
+        for order in self:
+            order.recurrence_payment_term_id = order.payment_term_id
+
+    @api.depends(
+        "recurrence_bill_parent",
+        "partner_invoice_id",
+        "partner_id.parent_id.commercial_partner_id",
+    )
+    def _compute_recurrence_invoice_partner_id(self):
+        for order in self:
+            order.recurrence_invoice_partner_id = (
+                order._recurrence_parent_company() or order.partner_invoice_id
+            )
+
+    def _recurrence_parent_company(self):
+        """The company billed instead of the customer (its parent's commercial entity), or nothing."""
+        self.ensure_one()
+        if not self.recurrence_bill_parent:
+            return self.env["res.partner"]
+        return self.partner_id.parent_id.commercial_partner_id
+
+    @api.depends(
+        "recurrence_enabled",
+        "recurrence_frequency",
+        "recurrence_date_start",
+        "recurrence_date_end",
+        "recurrence_invoice_ids.state",
+        "recurrence_invoice_ids.recurring_period_start",
+    )
+    def _compute_recurrence_next_date(self):
+        invoiced = self._recurrence_invoiced_periods()
+        for order in self:
+            next_dates = order._recurrence_uninvoiced_dates(invoiced.get(order._origin.id, set()), limit=1)
+            order.recurrence_next_date = next_dates[0] if next_dates else False
+
+    @api.depends(
+        "recurrence_next_date",
+        "recurrence_frequency",
+        "recurrence_date_preference",
+        "recurrence_subject",
+        "recurrence_invoice_partner_id.lang",
+    )
+    @api.depends_context("lang")
+    def _compute_recurrence_next_invoice(self):
+        today = fields.Date.context_today(self)
+        for order in self:
+            generation_date = order.recurrence_next_date
+            if not generation_date:
+                order.recurrence_next_document_date = False
+                order.recurrence_next_subject = False
+                continue
+            document_date = order._recurrence_document_date(generation_date, today)
+            order.recurrence_next_document_date = document_date
+            order.recurrence_next_subject = order._recurrence_preview_subject(document_date)
+
+    @api.depends(
+        "recurrence_enabled",
+        "recurrence_frequency",
+        "recurrence_date_start",
+        "recurrence_date_end",
+        "recurrence_date_preference",
+        "recurrence_subject",
+        "recurrence_invoice_partner_id.lang",
+        "recurrence_invoice_ids.state",
+        "recurrence_invoice_ids.recurring_period_start",
+    )
+    @api.depends_context("lang")
+    def _compute_recurrence_preview(self):
+        invoiced = self._recurrence_invoiced_periods()
+        today = fields.Date.context_today(self)
+        for order in self:
+            dates = order._recurrence_uninvoiced_dates(
+                invoiced.get(order._origin.id, set()), limit=PREVIEW_SIZE
+            )
+            order.recurrence_preview = order._recurrence_preview_html(dates, today)
+
+    @api.depends("recurrence_invoice_ids")
+    def _get_invoiced(self):
+        """Generated invoices are linked through their lines; the order link also covers invoices that
+        only carry consumption."""
+        result = super()._get_invoiced()
+        for order in self:
+            invoices = order.invoice_ids | order.recurrence_invoice_ids.filtered(
+                lambda move: move.move_type in ("out_invoice", "out_refund")
+            )
+            order.invoice_ids = invoices
+            order.invoice_count = len(invoices)
+        return result
+
+    # ------------------------------------------------------------------
+    # Dates and subjects (translations of tools.periods / tools.subject)
+    # ------------------------------------------------------------------
+
+    def _recurrence_invoiced_periods(self):
+        """Start of every period that has a non-cancelled invoice, by order id (one grouped read).
+
+        sudo: the schedule must count every invoice of the order, also for a salesperson who cannot read
+        invoices; only period dates are read.
+        """
+        order_ids = [order_id for order_id in self._origin.ids if order_id]
+        if not order_ids:
+            return {}
+        groups = (
+            self.env["account.move"]
+            .sudo()
+            ._read_group(
+                [
+                    ("recurring_order_id", "in", order_ids),
+                    ("state", "!=", "cancel"),
+                    ("recurring_period_start", "!=", False),
+                ],
+                ["recurring_order_id", "recurring_period_start:day"],
+            )
+        )
+        invoiced = {}
+        for order, period_start in groups:
+            invoiced.setdefault(order.id, set()).add(fields.Date.to_date(period_start))
+        return invoiced
+
+    def _recurrence_uninvoiced_dates(self, invoiced_period_starts, limit=None, until=None):
+        """Generation dates whose period has no invoice, oldest first.
+
+        Each skipped date has an invoiced period, so the walk stops after at most
+        ``len(invoiced_period_starts) + limit`` dates.
+        """
+        self.ensure_one()
+        if not (self.recurrence_enabled and self.recurrence_date_start):
+            return []
+        if self.recurrence_date_end and self.recurrence_date_end < self.recurrence_date_start:
+            return []
+        dates = (
+            day
+            for day in periods.generation_dates(
+                self.recurrence_date_start,
+                self.recurrence_frequency,
+                end=self.recurrence_date_end or None,
+                until=until,
+            )
+            if periods.period_bounds(day, self.recurrence_frequency)[0] not in invoiced_period_starts
+        )
+        return list(itertools.islice(dates, limit))
+
+    def _recurrence_document_date(self, generation_date, generated_on):
+        """The invoice date of a generation: a catch-up generates late, so never before ``generated_on``."""
+        self.ensure_one()
+        return periods.document_date(
+            generation_date,
+            self.recurrence_frequency,
+            self.recurrence_date_preference,
+            generated_on=max(generation_date, generated_on),
+        )
+
+    def _recurrence_subject_lang(self):
+        self.ensure_one()
+        partner = self.recurrence_invoice_partner_id or self.partner_id
+        return partner.lang or self.env.lang or "en_US"
+
+    def _recurrence_preview_subject(self, document_date):
+        """The subject for the form, where an invalid template shows as an empty subject."""
+        if not self.recurrence_subject:
+            return False
+        try:
+            return subject.render_subject(
+                self.recurrence_subject, document_date, lang=self._recurrence_subject_lang()
+            )
+        except subject.SubjectTemplateError:
+            return False
+
+    def _recurrence_preview_html(self, dates, today):
+        self.ensure_one()
+        if not dates:
+            if not self.recurrence_enabled:
+                message = self.env._("Enable recurring invoicing to see the next invoices.")
+            elif not self.recurrence_date_start:
+                message = self.env._("Set the first generation date to see the next invoices.")
+            else:
+                message = self.env._("No invoice left to generate: the last generation date is past.")
+            return Markup('<p class="text-muted">%s</p>') % message
+        date_format = self.env["res.lang"]._get_data(code=self.env.lang or "en_US").date_format
+        rows = []
+        for index, generation_date in enumerate(dates, start=1):
+            first, last = periods.period_bounds(generation_date, self.recurrence_frequency)
+            document_date = self._recurrence_document_date(generation_date, today)
+            due = generation_date <= today
+            rows.append(
+                Markup("<tr><td>%s</td><td>%s%s</td><td>%s - %s</td><td>%s</td><td>%s</td></tr>")
+                % (
+                    index,
+                    generation_date.strftime(date_format),
+                    Markup(' <span class="badge text-bg-warning">%s</span>') % self.env._("due")
+                    if due
+                    else "",
+                    first.strftime(date_format),
+                    last.strftime(date_format),
+                    document_date.strftime(date_format),
+                    self._recurrence_preview_subject(document_date) or "",
+                )
+            )
+        header = Markup("<tr><th>#</th><th>%s</th><th>%s</th><th>%s</th><th>%s</th></tr>") % (
+            self.env._("Generation"),
+            self.env._("Billed period"),
+            self.env._("Invoice date"),
+            self.env._("Subject"),
+        )
+        return Markup(
+            '<table class="table table-sm o_recurrence_preview"><thead>%s</thead><tbody>%s</tbody></table>'
+        ) % (header, Markup("").join(rows))
+
+    # ------------------------------------------------------------------
+    # Validation
+    # ------------------------------------------------------------------
+
+    @api.constrains("recurrence_date_start", "recurrence_date_end")
+    def _check_recurrence_dates(self):
+        for order in self:
+            if (
+                order.recurrence_date_start
+                and order.recurrence_date_end
+                and order.recurrence_date_end < order.recurrence_date_start
+            ):
+                raise ValidationError(
+                    self.env._(
+                        "Order %(order)s: the last generation date (%(end)s) is before the first one "
+                        "(%(start)s). Set a last generation date on or after the first one, or leave it "
+                        "empty.",
+                        order=order.name,
+                        end=order.recurrence_date_end,
+                        start=order.recurrence_date_start,
+                    )
+                )
+
+    @api.constrains("recurrence_enabled", "recurrence_date_start")
+    def _check_recurrence_start(self):
+        for order in self:
+            if order.recurrence_enabled and not order.recurrence_date_start:
+                raise ValidationError(
+                    self.env._(
+                        "Order %(order)s: recurring invoicing needs a first generation date.",
+                        order=order.name,
+                    )
+                )
+
+    @api.constrains("recurrence_subject")
+    def _check_recurrence_subject(self):
+        for order in self:
+            try:
+                subject.parse_subject(order.recurrence_subject, translate=self.env._)
+            except subject.SubjectTemplateError as error:
+                raise ValidationError(
+                    self.env._("Invoice subject of order %(order)s: %(error)s", order=order.name, error=error)
+                ) from error
+
+    @api.constrains("recurrence_consumption_domain")
+    def _check_recurrence_consumption_domain(self):
+        for order in self:
+            order._recurrence_consumption_domain()
+
+    def _recurrence_consumption_domain(self):
+        """The consumption filter as a domain; a text that is not a literal, valid domain is refused."""
+        self.ensure_one()
+        text = (self.recurrence_consumption_domain or "").strip() or "[]"
+        try:
+            domain = ast.literal_eval(text)
+            checked = Domain(domain)
+            if "consumption.record" in self.env:
+                checked.validate(self.env["consumption.record"])
+        except (ValueError, SyntaxError, TypeError, KeyError, MemoryError, RecursionError) as error:
+            raise ValidationError(
+                self.env._(
+                    "Consumption filter of order %(order)s is not a valid filter (%(error)s). Edit it with "
+                    "the filter editor, using fixed values only.",
+                    order=self.name,
+                    error=error,
+                )
+            ) from error
+        return domain
+
+    # ------------------------------------------------------------------
+    # Generation
+    # ------------------------------------------------------------------
+
+    def _generate_recurring_invoices(self, batch_size=None, commit=None):
+        """Generate every due invoice of the recurring orders (all of them when ``self`` is empty).
+
+        Catches up every missed generation date, oldest first. Each batch of orders commits (through
+        ``ir.cron._commit_progress``) when ``commit`` is true, by default when running as a cron job.
+        Returns the generated invoices, and the failures as ``{order: error message}``.
+        """
+        return self.env["recurring.invoice.generator"]._generate(self, batch_size=batch_size, commit=commit)
+
+    def _check_can_generate_recurring_invoices(self):
+        """Refuse, with a message saying what to fix, what would make a wrong invoice."""
+        self.ensure_one()
+        for partner in (self.partner_id, self.recurrence_invoice_partner_id):
+            if not partner.active:
+                raise UserError(
+                    self.env._(
+                        "The invoiced partner %(partner)s is archived: restore it or change the order's "
+                        "customer before generating invoices.",
+                        partner=partner.display_name,
+                    )
+                )
+
+    def action_generate_due_invoices(self):
+        """Button: generate what is due for these orders now, and say what happened."""
+        self.check_access("write")
+        invoices, failures = self._generate_recurring_invoices()
+        if failures:
+            message = "\n".join(
+                self.env._("%(order)s: %(error)s", order=order.name, error=error)
+                for order, error in failures.items()
+            )
+            notification_type = "danger"
+        elif invoices:
+            message = self.env._("%(count)s invoice(s) generated.", count=len(invoices))
+            notification_type = "success"
+        else:
+            message = self.env._("Nothing is due: every period up to today has its invoice.")
+            notification_type = "info"
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "title": self.env._("Recurring invoices"),
+                "message": message,
+                "type": notification_type,
+                "sticky": bool(failures),
+                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+            },
+        }
+
+    # ------------------------------------------------------------------
+    # Finalize
+    # ------------------------------------------------------------------
+
+    def action_finalize(self):
+        """Lock the order for good: unlike Odoo's lock, there is no way back."""
+        not_confirmed = self.filtered(lambda order: order.state != "sale")
+        if not_confirmed:
+            raise UserError(
+                self.env._(
+                    "Only confirmed orders can be finalized: %(orders)s.",
+                    orders=", ".join(not_confirmed.mapped("name")),
+                )
+            )
+        self.filtered(lambda order: not order.finalized).write({"finalized": True})
+        return True
+
+    @api.model
+    def _finalized_writable_fields(self):
+        """Fields a finalized order still accepts: its status, its recurrence, and what Odoo writes itself."""
+        technical = set(models.MAGIC_COLUMNS) | {"write_date", "write_uid"}
+        for mixin in ("mail.thread", "mail.activity.mixin", "portal.mixin"):
+            if mixin in self.env:
+                technical |= set(self.env[mixin]._fields)
+        return technical | {"state"}
+
+    def _is_writable_when_finalized(self, field_name):
+        return field_name.startswith("recurrence_") or field_name in self._finalized_writable_fields()
+
+    def _check_finalized_write(self, field_names):
+        refused = sorted(name for name in field_names if not self._is_writable_when_finalized(name))
+        finalized = self.filtered("finalized")
+        if finalized and refused:
+            labels = ", ".join(self._fields[name].get_description(self.env)["string"] for name in refused)
+            raise UserError(
+                self.env._(
+                    "Order %(orders)s is finalized: only its status and its recurring invoicing can change "
+                    "(refused: %(fields)s).",
+                    orders=", ".join(finalized.mapped("name")),
+                    fields=labels,
+                )
+            )
+
+    def write(self, vals):
+        self._check_finalized_write(vals)
+        return super().write(vals)
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_finalized(self):
+        if self.filtered("finalized"):
+            raise UserError(self.env._("A finalized order cannot be deleted."))
+
+    @api.model
+    def _get_view(self, view_id=None, view_type="form", **options):
+        """Make every field of the form read-only once finalized, except the recurrence section."""
+        arch, view = super()._get_view(view_id, view_type, **options)
+        if view_type == "form":
+            for node in arch.xpath("//field[not(ancestor::field)]"):
+                name = node.get("name")
+                if name not in self._fields or self._is_writable_when_finalized(name) or name == "finalized":
+                    continue
+                readonly = node.get("readonly")
+                node.set("readonly", f"({readonly}) or finalized" if readonly else "finalized")
+        return arch, view

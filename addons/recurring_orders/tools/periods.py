@@ -1,0 +1,168 @@
+"""Dates of recurring orders, as pure functions (no ORM), so they are easy to test and to reason about.
+
+Vocabulary:
+
+* **generation dates**: ``start``, then ``start + k x step`` (1 day, 1 week, 1, 3, 6 or 12 months), always
+  computed from ``start`` so month ends do not drift: a monthly order starting on January 31 generates on
+  February 28 (29 in leap years), March 31, April 30...
+* **period** of a date: the calendar period containing it for the frequency: the day itself, the ISO week
+  (Monday to Sunday), the month, the quarter, the half-year or the year. The billed period of an invoice is
+  the period of its generation date.
+* **document date**: the invoice date, chosen by a preference relative to that period (see
+  :func:`document_date`).
+
+Every function takes and returns ``datetime.date`` objects. An unknown frequency or preference raises
+``ValueError`` naming the valid values; a date beyond year 9999 raises ``OverflowError`` (iterators simply
+stop there).
+"""
+
+import calendar
+import datetime
+
+from dateutil.relativedelta import relativedelta
+
+FREQUENCIES = ("daily", "weekly", "monthly", "quarterly", "semiannual", "annual")
+DATE_PREFERENCES = (
+    "generation",
+    "previous_period_end",
+    "period_start",
+    "period_end",
+    "next_period_start",
+    "next_period_end",
+)
+
+_DAY_STEPS = {"daily": 1, "weekly": 7}
+_MONTH_STEPS = {"monthly": 1, "quarterly": 3, "semiannual": 6, "annual": 12}
+_ONE_DAY = datetime.timedelta(days=1)
+
+
+def check_frequency(frequency):
+    """Raise ValueError unless ``frequency`` is one of FREQUENCIES."""
+    if frequency not in FREQUENCIES:
+        raise ValueError(f"Unknown frequency {frequency!r}: expected one of {', '.join(FREQUENCIES)}.")
+
+
+def check_date_preference(preference):
+    """Raise ValueError unless ``preference`` is one of DATE_PREFERENCES."""
+    if preference not in DATE_PREFERENCES:
+        raise ValueError(
+            f"Unknown date preference {preference!r}: expected one of {', '.join(DATE_PREFERENCES)}."
+        )
+
+
+def generation_date(start, frequency, index):
+    """The ``index``-th generation date (0 is ``start``), always computed from ``start``."""
+    check_frequency(frequency)
+    if index < 0:
+        raise ValueError(f"The index of a generation date cannot be negative (got {index}).")
+    try:
+        if frequency in _DAY_STEPS:
+            return start + datetime.timedelta(days=_DAY_STEPS[frequency] * index)
+        # relativedelta clamps the day to the target month's last day (Jan 31 + 1 month = Feb 28/29).
+        return start + relativedelta(months=_MONTH_STEPS[frequency] * index)
+    except (OverflowError, ValueError) as error:
+        raise OverflowError(
+            f"Generation date {index} from {start} ({frequency}) is beyond the last representable date."
+        ) from error
+
+
+def generation_dates(start, frequency, end=None, until=None, limit=None):
+    """Yield the successive generation dates from ``start``.
+
+    Stops after ``end`` (the order's end date, inclusive) and after ``until`` (e.g. today, inclusive),
+    after ``limit`` dates, or at the last representable date. Without any bound the iterator is infinite.
+    """
+    check_frequency(frequency)
+    if limit is not None and limit < 0:
+        raise ValueError(f"The limit of generation dates cannot be negative (got {limit}).")
+    index = 0
+    while limit is None or index < limit:
+        try:
+            day = generation_date(start, frequency, index)
+        except OverflowError:
+            return
+        if (end is not None and day > end) or (until is not None and day > until):
+            return
+        yield day
+        index += 1
+
+
+def next_generation_date(start, frequency, after=None, end=None):
+    """The first generation date strictly after ``after`` (``start`` itself when ``after`` is None).
+
+    None when that date is after ``end`` (inclusive bound) or beyond the last representable date.
+    Computed directly (no walk from ``start``), so it is cheap for old daily orders.
+    """
+    check_frequency(frequency)
+    index = 0
+    if after is not None and after >= start:
+        if frequency in _DAY_STEPS:
+            index = (after - start).days // _DAY_STEPS[frequency] + 1
+        else:
+            # Dates before this index fall in earlier months than ``after``'s, so they are all <= after.
+            months = (after.year - start.year) * 12 + after.month - start.month
+            index = months // _MONTH_STEPS[frequency]
+    try:
+        day = generation_date(start, frequency, index)
+        while after is not None and day <= after:
+            index += 1
+            day = generation_date(start, frequency, index)
+    except OverflowError:
+        return None
+    if end is not None and day > end:
+        return None
+    return day
+
+
+def period_bounds(day, frequency):
+    """``(first, last)`` of the calendar period containing ``day`` for the frequency."""
+    check_frequency(frequency)
+    if frequency == "daily":
+        return day, day
+    if frequency == "weekly":
+        monday = day - datetime.timedelta(days=day.weekday())
+        return monday, monday + datetime.timedelta(days=6)
+    months = _MONTH_STEPS[frequency]
+    first_month = (day.month - 1) // months * months + 1
+    last_month = first_month + months - 1
+    last_day = calendar.monthrange(day.year, last_month)[1]
+    return datetime.date(day.year, first_month, 1), datetime.date(day.year, last_month, last_day)
+
+
+def previous_period_bounds(day, frequency):
+    """``(first, last)`` of the period just before the one containing ``day``."""
+    first, _last = period_bounds(day, frequency)
+    return period_bounds(first - _ONE_DAY, frequency)
+
+
+def next_period_bounds(day, frequency):
+    """``(first, last)`` of the period just after the one containing ``day``."""
+    _first, last = period_bounds(day, frequency)
+    return period_bounds(last + _ONE_DAY, frequency)
+
+
+def document_date(generation_date, frequency, preference, generated_on=None):
+    """The invoice date for a generation date, following the order's date preference.
+
+    Relative to the period of ``generation_date`` (monthly, generated in April):
+
+    * ``generation``: ``generated_on``, the day the invoice is actually created (defaults to
+      ``generation_date``; differs from it when a run catches up missed periods);
+    * ``previous_period_end``: March 31;
+    * ``period_start``: April 1; ``period_end``: April 30;
+    * ``next_period_start``: May 1; ``next_period_end``: May 31.
+    """
+    check_frequency(frequency)
+    check_date_preference(preference)
+    if preference == "generation":
+        return generated_on or generation_date
+    first, last = period_bounds(generation_date, frequency)
+    if preference == "previous_period_end":
+        return first - _ONE_DAY
+    if preference == "period_start":
+        return first
+    if preference == "period_end":
+        return last
+    if preference == "next_period_start":
+        return last + _ONE_DAY
+    return next_period_bounds(generation_date, frequency)[1]
