@@ -1,2 +1,1 @@
-from . import recurring_revenue_report
-from . import dashboard_xlsx
+from . import dashboard_xlsx, recurring_revenue_report

@@ -19,7 +19,7 @@ from ..models.recurring_dashboard import PROBLEMS
 
 EXPORT_ROUTE = "/recurring_orders/dashboard/xlsx"
 # Excel refuses these characters in sheet names, and names longer than 31 characters.
-SHEET_NAME_FORBIDDEN = str.maketrans({char: " " for char in "[]:*?/\\"})
+SHEET_NAME_FORBIDDEN = str.maketrans(dict.fromkeys("[]:*?/\\", " "))
 STRFTIME_TO_EXCEL = (("%d", "dd"), ("%m", "mm"), ("%Y", "yyyy"), ("%y", "yy"), ("%B", "mmmm"), ("%b", "mmm"))
 
 
@@ -33,7 +33,9 @@ class RecurringDashboardXlsx(models.AbstractModel):
 
     @api.model
     def _filename(self):
-        return self.env._("Recurring invoicing %(date)s.xlsx", date=fields.Date.context_today(self).isoformat())
+        return self.env._(
+            "Recurring invoicing %(date)s.xlsx", date=fields.Date.context_today(self).isoformat()
+        )
 
     # ------------------------------------------------------------------
     # Columns
@@ -42,72 +44,74 @@ class RecurringDashboardXlsx(models.AbstractModel):
     @api.model
     def _order_columns(self):
         """``(key, header, kind, width)`` of the orders sheet; ``kind`` picks the cell format."""
-        _ = self.env._
         return [
-            ("name", _("Order"), "text", 14),
-            ("partner_name", _("Customer"), "text", 28),
-            ("invoice_partner_name", _("Invoiced Partner"), "text", 28),
-            ("user_name", _("Salesperson"), "text", 18),
-            ("company_name", _("Company"), "text", 18),
-            ("frequency", _("Frequency"), "text", 12),
-            ("invoice_state", _("Generated Invoices"), "text", 14),
-            ("date_start", _("First Generation"), "date", 12),
-            ("date_end", _("Last Generation"), "date", 12),
-            ("next_date", _("Next Generation"), "date", 12),
-            ("next_document_date", _("Next Invoice Date"), "date", 12),
-            ("currency_name", _("Currency"), "text", 9),
-            ("amount_untaxed", _("Recurring Untaxed"), "money", 14),
-            ("amount_total", _("Recurring Total"), "money", 14),
-            ("monthly_recurring_revenue", _("Monthly Recurring Revenue (company currency)"), "money", 16),
-            ("current_period_invoice_count", _("Invoices This Period"), "int", 10),
-            ("invoice_count", _("Generated Invoices Count"), "int", 10),
-            ("last_invoice_name", _("Last Invoice"), "text", 18),
-            ("last_invoice_amount", _("Last Invoice Subscription"), "money", 14),
-            ("missing_count", _("Missing Invoices"), "int", 10),
-            ("duplicate_period_count", _("Duplicated Periods"), "int", 10),
-            ("problem_count", _("Problems"), "int", 9),
-            ("problems_text", _("Problem Details"), "problem", 80),
+            ("name", self.env._("Order"), "text", 14),
+            ("partner_name", self.env._("Customer"), "text", 28),
+            ("invoice_partner_name", self.env._("Invoiced Partner"), "text", 28),
+            ("user_name", self.env._("Salesperson"), "text", 18),
+            ("company_name", self.env._("Company"), "text", 18),
+            ("frequency", self.env._("Frequency"), "text", 12),
+            ("invoice_state", self.env._("Generated Invoices"), "text", 14),
+            ("date_start", self.env._("First Generation"), "date", 12),
+            ("date_end", self.env._("Last Generation"), "date", 12),
+            ("next_date", self.env._("Next Generation"), "date", 12),
+            ("next_document_date", self.env._("Next Invoice Date"), "date", 12),
+            ("currency_name", self.env._("Currency"), "text", 9),
+            ("amount_untaxed", self.env._("Recurring Untaxed"), "money", 14),
+            ("amount_total", self.env._("Recurring Total"), "money", 14),
+            (
+                "monthly_recurring_revenue",
+                self.env._("Monthly Recurring Revenue (company currency)"),
+                "money",
+                16,
+            ),
+            ("current_period_invoice_count", self.env._("Invoices This Period"), "int", 10),
+            ("invoice_count", self.env._("Generated Invoices Count"), "int", 10),
+            ("last_invoice_name", self.env._("Last Invoice"), "text", 18),
+            ("last_invoice_amount", self.env._("Last Invoice Subscription"), "money", 14),
+            ("missing_count", self.env._("Missing Invoices"), "int", 10),
+            ("duplicate_period_count", self.env._("Duplicated Periods"), "int", 10),
+            ("problem_count", self.env._("Problems"), "int", 9),
+            ("problems_text", self.env._("Problem Details"), "problem", 80),
         ]
 
     @api.model
     def _problem_columns(self, problem):
         """Columns of the sheet of one problem type: who, then what is specific, then the details."""
-        _ = self.env._
         specific = {
-            "missing": [("missing_count", _("Missing Invoices"), "int", 10)],
-            "duplicate": [("duplicate_period_count", _("Duplicated Periods"), "int", 10)],
+            "missing": [("missing_count", self.env._("Missing Invoices"), "int", 10)],
+            "duplicate": [("duplicate_period_count", self.env._("Duplicated Periods"), "int", 10)],
             "amount": [
-                ("last_invoice_name", _("Last Invoice"), "text", 18),
-                ("last_invoice_amount", _("Last Invoice Subscription"), "money", 14),
-                ("amount_difference", _("Difference"), "money", 14),
+                ("last_invoice_name", self.env._("Last Invoice"), "text", 18),
+                ("last_invoice_amount", self.env._("Last Invoice Subscription"), "money", 14),
+                ("amount_difference", self.env._("Difference"), "money", 14),
             ],
-            "failed": [("generation_error_date", _("Failed On"), "datetime", 17)],
+            "failed": [("generation_error_date", self.env._("Failed On"), "datetime", 17)],
         }
         return [
-            ("name", _("Order"), "text", 14),
-            ("partner_name", _("Customer"), "text", 28),
-            ("invoice_partner_name", _("Invoiced Partner"), "text", 28),
-            ("company_name", _("Company"), "text", 18),
-            ("frequency", _("Frequency"), "text", 12),
-            ("next_date", _("Next Generation"), "date", 12),
-            ("currency_name", _("Currency"), "text", 9),
-            ("amount_untaxed", _("Recurring Untaxed"), "money", 14),
+            ("name", self.env._("Order"), "text", 14),
+            ("partner_name", self.env._("Customer"), "text", 28),
+            ("invoice_partner_name", self.env._("Invoiced Partner"), "text", 28),
+            ("company_name", self.env._("Company"), "text", 18),
+            ("frequency", self.env._("Frequency"), "text", 12),
+            ("next_date", self.env._("Next Generation"), "date", 12),
+            ("currency_name", self.env._("Currency"), "text", 9),
+            ("amount_untaxed", self.env._("Recurring Untaxed"), "money", 14),
             *specific.get(problem, []),
-            ("details", _("Details"), "problem", 90),
+            ("details", self.env._("Details"), "problem", 90),
         ]
 
     @api.model
     def _sheet_names(self):
-        _ = self.env._
         return {
-            "orders": _("Orders"),
-            "missing": _("Missing invoices"),
-            "duplicate": _("Duplicate invoices"),
-            "amount": _("Amount discrepancies"),
-            "email": _("Missing emails"),
-            "inconsistency": _("Inconsistencies"),
-            "failed": _("Failed generations"),
-            "revenue": _("Revenue per month"),
+            "orders": self.env._("Orders"),
+            "missing": self.env._("Missing invoices"),
+            "duplicate": self.env._("Duplicate invoices"),
+            "amount": self.env._("Amount discrepancies"),
+            "email": self.env._("Missing emails"),
+            "inconsistency": self.env._("Inconsistencies"),
+            "failed": self.env._("Failed generations"),
+            "revenue": self.env._("Revenue per month"),
         }
 
     # ------------------------------------------------------------------
@@ -122,28 +126,30 @@ class RecurringDashboardXlsx(models.AbstractModel):
         table = SQL.identifier(dashboard._table)
         lang = self.env.lang or "en_US"
 
-        def name_of(sql_table, column, name_sql=SQL("target.name")):
+        def name_of(sql_table, column, name_column="name"):
             return SQL(
-                "(SELECT %s FROM %s target WHERE target.id = %s.%s)",
-                name_sql,
+                "(SELECT target.%s FROM %s target WHERE target.id = %s.%s)",
+                SQL.identifier(name_column),
                 SQL.identifier(sql_table),
                 table,
                 SQL.identifier(column),
             )
 
         product_name = SQL(
-            "COALESCE('[' || product.default_code || '] ', '') || COALESCE(template.name ->> %s, template.name ->> 'en_US')",
+            "COALESCE('[' || product.default_code || '] ', '')"
+            " || COALESCE(template.name ->> %s, template.name ->> 'en_US')",
             lang,
         )
         return query.select(
             SQL("%s.*", table),
-            SQL("%s AS partner_name", name_of("res_partner", "partner_id", SQL("target.complete_name"))),
+            SQL("%s AS partner_name", name_of("res_partner", "partner_id", "complete_name")),
             SQL(
                 "%s AS invoice_partner_name",
-                name_of("res_partner", "invoice_partner_id", SQL("target.complete_name")),
+                name_of("res_partner", "invoice_partner_id", "complete_name"),
             ),
             SQL(
-                "(SELECT partner.name FROM res_users target JOIN res_partner partner ON partner.id = target.partner_id"
+                "(SELECT partner.name FROM res_users target"
+                " JOIN res_partner partner ON partner.id = target.partner_id"
                 " WHERE target.id = %s.user_id) AS user_name",
                 table,
             ),
@@ -202,8 +208,15 @@ class RecurringDashboardXlsx(models.AbstractModel):
         base = {"valign": "top", "font_size": 10}
         return {
             "header": workbook.add_format(
-                {**base, "bold": True, "text_wrap": True, "font_color": "#FFFFFF", "bg_color": "#714B67",
-                 "border": 1, "valign": "vcenter"}
+                {
+                    **base,
+                    "bold": True,
+                    "text_wrap": True,
+                    "font_color": "#FFFFFF",
+                    "bg_color": "#714B67",
+                    "border": 1,
+                    "valign": "vcenter",
+                }
             ),
             "text": workbook.add_format(base),
             "date": workbook.add_format({**base, "num_format": date_format}),
@@ -274,13 +287,22 @@ class RecurringDashboardXlsx(models.AbstractModel):
         order_columns = self._order_columns()
         orders_sheet = self._add_sheet(workbook, formats, names["orders"], order_columns)
         problem_rows = {key: [] for key, _field in PROBLEMS}
-        summed = ("monthly_recurring_revenue", "current_period_invoice_count", "invoice_count", "missing_count",
-                  "duplicate_period_count", "problem_count", "amount_untaxed", "amount_total")
+        summed = (
+            "monthly_recurring_revenue",
+            "current_period_invoice_count",
+            "invoice_count",
+            "missing_count",
+            "duplicate_period_count",
+            "problem_count",
+            "amount_untaxed",
+            "amount_total",
+        )
         totals = dict.fromkeys(summed, 0)
         rows = self.env.execute_query_dict(self._rows_query(domain))
-        currencies = {currency.id: currency for currency in self.env["res.currency"].browse(
-            {row["currency_id"] for row in rows}
-        )}
+        currencies = {
+            currency.id: currency
+            for currency in self.env["res.currency"].browse({row["currency_id"] for row in rows})
+        }
         row_count = 0
         for values in rows:
             self._prepare_row(values, currencies, labels)
@@ -293,7 +315,7 @@ class RecurringDashboardXlsx(models.AbstractModel):
             for key in summed:
                 totals[key] += values[key] or 0
         if len(currencies) > 1:
-            # Amounts in several currencies do not add up: only the company-currency revenue and the counts do.
+            # Amounts in several currencies do not add up: the company-currency revenue and the counts do.
             del totals["amount_untaxed"], totals["amount_total"]
         orders_sheet.autofilter(0, 0, max(row_count, 1), len(order_columns) - 1)
         self._write_totals(orders_sheet, formats, row_count, order_columns, totals)
@@ -314,7 +336,9 @@ class RecurringDashboardXlsx(models.AbstractModel):
         """Turn one SQL row into the values the sheets and ``_describe_problems`` read."""
         values["currency"] = currencies[values["currency_id"]]
         values["frequency"] = labels["frequency"].get(values["frequency"], values["frequency"])
-        values["invoice_state"] = labels["invoice_state"].get(values["invoice_state"], values["invoice_state"])
+        values["invoice_state"] = labels["invoice_state"].get(
+            values["invoice_state"], values["invoice_state"]
+        )
         values["last_invoice_id"] = values["last_invoice_name"] or ""
         values["invoice_partner_id"] = values["invoice_partner_name"] or ""
         values["company_id"] = values["company_name"] or ""
@@ -328,16 +352,15 @@ class RecurringDashboardXlsx(models.AbstractModel):
 
     @api.model
     def _write_revenue_sheet(self, workbook, formats, name, domain):
-        _ = self.env._
         query, frequencies = self._revenue_per_month_query(domain)
         frequency_labels = dict(self.env["recurring.dashboard"]._selection_frequency())
         columns = [
-            ("month", _("Month"), "month", 16),
-            ("currency_name", _("Currency"), "text", 9),
+            ("month", self.env._("Month"), "month", 16),
+            ("currency_name", self.env._("Currency"), "text", 9),
             *((f"mrr_{frequency}", frequency_labels[frequency], "money", 13) for frequency in frequencies),
-            ("monthly_amount", _("Monthly Recurring Revenue"), "money", 16),
-            ("invoiced_amount", _("Invoiced Subscription"), "money", 16),
-            ("consumption_amount", _("Invoiced Consumption"), "money", 16),
+            ("monthly_amount", self.env._("Monthly Recurring Revenue"), "money", 16),
+            ("invoiced_amount", self.env._("Invoiced Subscription"), "money", 16),
+            ("consumption_amount", self.env._("Invoiced Consumption"), "money", 16),
         ]
         sheet = self._add_sheet(workbook, formats, name, columns)
         amount_keys = [key for key, _header, kind, _width in columns if kind == "money"]

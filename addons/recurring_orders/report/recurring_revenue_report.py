@@ -3,6 +3,8 @@
 from odoo import fields, models
 from odoo.tools import SQL
 
+from ..models.recurring_dashboard_query import months_between_sql
+
 # A billed period longer than this is spread over this many months at most (the longest frequency is a year).
 MAX_SPREAD_MONTHS = 12
 
@@ -24,13 +26,13 @@ class RecurringRevenueReport(models.Model):
     _order = "month desc, id"
 
     month = fields.Date(readonly=True)
-    invoice_id = fields.Many2one("account.move", string="Invoice", readonly=True)
+    invoice_id = fields.Many2one("account.move", readonly=True)
     order_id = fields.Many2one("sale.order", string="Recurring Order", readonly=True)
     partner_id = fields.Many2one("res.partner", string="Customer", readonly=True)
     user_id = fields.Many2one("res.users", string="Salesperson", readonly=True)
-    company_id = fields.Many2one("res.company", string="Company", readonly=True)
+    company_id = fields.Many2one("res.company", readonly=True)
     company_currency_id = fields.Many2one("res.currency", string="Currency", readonly=True)
-    frequency = fields.Selection(selection="_selection_frequency", string="Frequency", readonly=True)
+    frequency = fields.Selection(selection="_selection_frequency", readonly=True)
     invoice_state = fields.Selection(
         [("draft", "Draft"), ("posted", "Posted")], string="Invoice Status", readonly=True
     )
@@ -46,8 +48,14 @@ class RecurringRevenueReport(models.Model):
     )
 
     _depends = {
-        "account.move": ["state", "move_type", "company_id", "recurring_order_id", "recurring_period_start",
-                         "recurring_period_end"],
+        "account.move": [
+            "state",
+            "move_type",
+            "company_id",
+            "recurring_order_id",
+            "recurring_period_start",
+            "recurring_period_end",
+        ],
         "account.move.line": ["move_id", "display_type", "balance"],
         "sale.order": ["partner_id", "user_id", "recurrence_frequency"],
     }
@@ -82,7 +90,8 @@ class RecurringRevenueReport(models.Model):
               JOIN sale_order so ON so.id = move.recurring_order_id
               JOIN res_company company ON company.id = move.company_id
               CROSS JOIN LATERAL (
-                  SELECT COALESCE(SUM(-line.balance) FILTER (WHERE NOT %(consumption_line)s), 0) AS subscription,
+                  SELECT COALESCE(SUM(-line.balance) FILTER (WHERE NOT %(consumption_line)s), 0)
+                             AS subscription,
                          COALESCE(SUM(-line.balance) FILTER (WHERE %(consumption_line)s), 0) AS consumption
                     FROM account_move_line line
                    WHERE line.move_id = move.id AND line.display_type = 'product'
@@ -91,10 +100,7 @@ class RecurringRevenueReport(models.Model):
                   SELECT COALESCE(move.recurring_period_end, move.recurring_period_start) + 1 AS after_period
               ) bound
               CROSS JOIN LATERAL (
-                  SELECT GREATEST(1, LEAST(%(max_months)s, (
-                      (extract(year FROM bound.after_period) - extract(year FROM move.recurring_period_start)) * 12
-                      + extract(month FROM bound.after_period) - extract(month FROM move.recurring_period_start)
-                  )::int)) AS month_count
+                  SELECT GREATEST(1, LEAST(%(max_months)s, %(months)s)) AS month_count
               ) spread
               CROSS JOIN LATERAL generate_series(0, spread.month_count - 1) AS span(month_index)
              WHERE move.recurring_order_id IS NOT NULL
@@ -103,5 +109,6 @@ class RecurringRevenueReport(models.Model):
                AND move.move_type = 'out_invoice'
             """,
             max_months=MAX_SPREAD_MONTHS,
+            months=months_between_sql(SQL("move.recurring_period_start"), SQL("bound.after_period")),
             consumption_line=consumption_line,
         )
