@@ -1,4 +1,5 @@
 """The web client loads with the three addons installed, without a JavaScript error."""
+
 from odoo.tests import HttpCase, tagged
 
 

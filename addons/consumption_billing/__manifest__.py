@@ -9,6 +9,18 @@
     "depends": ["pricelist_priority", "sale_management", "account"],
     "data": [
         "security/consumption_billing_groups.xml",
+        "security/ir.model.access.csv",
+        "security/consumption_billing_rules.xml",
         "views/consumption_billing_menus.xml",
+        "views/consumption_record_views.xml",
+        "views/res_partner_views.xml",
     ],
+    "demo": [
+        "demo/consumption_billing_demo.xml",
+    ],
+    "assets": {
+        "web.assets_tests": [
+            "consumption_billing/static/tests/tours/*.js",
+        ],
+    },
 }

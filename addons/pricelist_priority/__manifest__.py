@@ -8,8 +8,17 @@
     "website": "https://github.com/usage-billing/odoo-usage-billing",
     "depends": ["sale_management", "account"],
     "data": [
+        "security/ir.model.access.csv",
+        "wizards/billing_price_preview_views.xml",
         "views/pricelist_priority_menus.xml",
         "views/sale_order_views.xml",
         "views/account_move_views.xml",
+        "views/product_pricelist_views.xml",
+        "views/res_partner_views.xml",
     ],
+    "assets": {
+        "web.assets_tests": [
+            "pricelist_priority/static/tests/tours/*.js",
+        ],
+    },
 }

@@ -22,8 +22,9 @@ class PreloadedBillingRules:
     resolved at once this cache answers instead, without a query, rule by rule as Odoo's search would.
     """
 
-    def __init__(self, pricelists, rules, products):
+    def __init__(self, pricelists, rules, products, tz):
         self.pricelist_ids = set(pricelists.ids)
+        self.tz = tz
         # Plain values: matching 200 products against hundreds of rules must not go through the ORM.
         targets_by_pricelist = defaultdict(list)
         for rule in rules:
@@ -53,11 +54,13 @@ class PreloadedBillingRules:
     def covers(self, pricelist, products):
         return len(pricelist) == 1 and pricelist.id in self.pricelist_ids and len(products) == 1
 
-    def rules_at(self, pricelist, product, moment):
-        """The rules of the price list for the product in effect at `moment` (naive UTC datetime)."""
+    def rules_at(self, pricelist, product, when):
+        """The rules of the price list for the product in effect at `when`: a date means the start of
+        that day in the time zone of the resolution; a datetime is naive UTC, as Odoo stores them."""
         rules = self._rules.get((pricelist.id, product.id))
         if not rules:
             return pricelist.env["product.pricelist.item"]
+        moment = _to_utc_moment(self.tz, when)
         return rules.filtered(
             lambda rule: (
                 (not rule.date_start or rule.date_start <= moment)
@@ -73,7 +76,7 @@ class ProductPricelist(models.Model):
         """Answer from the preloaded rules when a batched billing resolution is running."""
         preloaded = kwargs.get(PRELOADED_RULES_KWARG)
         if preloaded is not None and preloaded.covers(self, products):
-            return preloaded.rules_at(self, products, _to_utc_moment(self.env, date))
+            return preloaded.rules_at(self, products, date)
         return super()._get_applicable_rules(products, date, **kwargs)
 
     @api.model
@@ -286,42 +289,46 @@ class ProductPricelist(models.Model):
         for request in parsed:
             requests_by_company[request["company_id"]].append(request)
         results = [None] * len(parsed)
-        digits = self.env["decimal.precision"].precision_get("Product Price")
+        # Read once: environments made for each company would each read the user's time zone again.
+        tz = self.env.tz
         for company_id, company_requests in requests_by_company.items():
             company = records["company_id"][company_id]
-            env_pricelist = self.with_company(company)
-            products = env_pricelist.env["product.product"].browse(
-                {request["product_id"] for request in company_requests if request["explicit_price"] is None}
-            )
-            customer_pricelists = env_pricelist.browse(
-                {pricelists[company_id, request["partner_id"]].id for request in company_requests}
-            )
-            preloaded = env_pricelist._preload_billing_rules(customer_pricelists, products, company)
-            products.mapped("price_extra")  # computed for all products at once, not product by product
-            memo = {}
-            for request in company_requests:
-                pricelist = pricelists[company_id, request["partner_id"]].with_company(company)
-                source_currency = pricelist.currency_id or company.currency_id
-                currency = records["currency_id"].get(request["currency_id"]) or source_currency
-                if request["explicit_price"] is not None:
-                    results[request["index"]] = {
-                        "price": request["explicit_price"],
-                        "source": "explicit",
-                        "rule_id": False,
-                        "currency_id": currency.id,
-                    }
-                    continue
-                key = (
-                    pricelist.id,
-                    request["product_id"],
-                    request["uom_id"],
-                    request["quantity"],
-                    request["date"],
-                    currency.id,
-                )
-                if key not in memo:
-                    product = products.browse(request["product_id"])
-                    uom = records["uom_id"].get(request["uom_id"]) or product.uom_id
+            company_pricelists = {
+                partner_id: pricelist.with_company(company)
+                for (pricelist_company_id, partner_id), pricelist in pricelists.items()
+                if pricelist_company_id == company_id
+            }
+            for index, result in self.with_company(company)._compute_company_billing_prices(
+                company, company_requests, company_pricelists, records, tz
+            ):
+                results[index] = result
+        return results
+
+    def _compute_company_billing_prices(self, company, requests, pricelists, records, tz):
+        """Yield (index, result) for the requests of one company; `pricelists` maps a partner id to
+        its price list in that company."""
+        currencies, uoms = records["currency_id"], records["uom_id"]
+        products = self.env["product.product"].browse(
+            {request["product_id"] for request in requests if request["explicit_price"] is None}
+        )
+        self._prefetch_billing_products(products)
+        preloaded = self._preload_billing_rules(
+            self.browse({pricelist.id for pricelist in pricelists.values()}), products, company, tz
+        )
+        digits = self.env["decimal.precision"].precision_get("Product Price")
+        # Billing repeats the same product, quantity and date for many customers of the same list.
+        resolved = {}
+        for request in requests:
+            pricelist = pricelists[request["partner_id"]]
+            source_currency = pricelist.currency_id or company.currency_id
+            currency = currencies.get(request["currency_id"]) or source_currency
+            if request["explicit_price"] is not None:
+                price, rule_id, source = request["explicit_price"], False, "explicit"
+            else:
+                product = products.browse(request["product_id"])
+                uom = uoms.get(request["uom_id"]) or product.uom_id
+                key = (pricelist.id, product.id, uom.id, request["quantity"], request["date"], currency.id)
+                if key not in resolved:
                     price, rule_id = pricelist._compute_price_rule(
                         product,
                         request["quantity"],
@@ -334,17 +341,23 @@ class ProductPricelist(models.Model):
                         price = source_currency._convert(
                             price, currency, company, request["date"], round=False
                         )
-                    memo[key] = (float_round(price, precision_digits=digits), rule_id or False)
-                price, rule_id = memo[key]
-                results[request["index"]] = {
-                    "price": price,
-                    "source": "pricelist" if rule_id else "catalog",
-                    "rule_id": rule_id,
-                    "currency_id": currency.id,
-                }
-        return results
+                    resolved[key] = (float_round(price, precision_digits=digits), rule_id or False)
+                price, rule_id = resolved[key]
+                source = "pricelist" if rule_id else "catalog"
+            result = {"price": price, "source": source, "rule_id": rule_id, "currency_id": currency.id}
+            yield request["index"], result
 
-    def _preload_billing_rules(self, pricelists, products, company):
+    def _prefetch_billing_products(self, products):
+        """Compute what Odoo's price computation reads on products for all of them at once: it reads
+        them product by product, each in its own recordset, which would cost queries per product."""
+        products.fetch(["product_tmpl_id", "uom_id", "categ_id"])
+        products.mapped("price_extra")
+        products.mapped("currency_id")
+        products.mapped("cost_currency_id")
+        products.mapped("list_price")
+        products.uom_id.mapped("factor")
+
+    def _preload_billing_rules(self, pricelists, products, company, tz):
         """Fetch, in one search per level of price lists based on other price lists, every rule that
         may apply to these products in this company, whatever the date and quantity."""
         Rule = self.env["product.pricelist.item"]
@@ -370,23 +383,22 @@ class ProductPricelist(models.Model):
                     *self._base_domain_item_ids(),
                 ]
             )
-            rules |= level_rules
+            rules += level_rules  # each price list is loaded at one level: its rules keep their order
             loaded |= to_load
             to_load = level_rules.filtered(lambda rule: rule.base == "pricelist").base_pricelist_id - loaded
         # Read what the rule matching and price computation will read, in a few queries.
         rules.fetch(["pricelist_id", "product_id", "product_tmpl_id", "categ_id", "date_start", "date_end"])
         rules.categ_id.mapped("parent_path")
         products.categ_id.mapped("parent_path")
-        return PreloadedBillingRules(loaded, rules.sorted(), products)
+        return PreloadedBillingRules(loaded, rules, products, tz)
 
 
-def _to_utc_moment(env, value):
-    """The naive UTC datetime at which rules must be in effect: a date is the start of that day in the
-    user's time zone; a datetime is taken as is (naive UTC, as Odoo stores them)."""
+def _to_utc_moment(tz, value):
+    """The naive UTC datetime at which rules must be in effect (see PreloadedBillingRules.rules_at)."""
     if isinstance(value, datetime):
         return value.replace(tzinfo=None)
     if isinstance(value, date_type):
-        local_start = env.tz.localize(datetime.combine(value, time.min))
+        local_start = tz.localize(datetime.combine(value, time.min))
         return local_start.astimezone(pytz.utc).replace(tzinfo=None)
     return fields.Datetime.to_datetime(value) or fields.Datetime.now()
 

@@ -12,7 +12,13 @@ from ..tools import periods, subject
 
 _logger = logging.getLogger(__name__)
 
-LOCK_ATTEMPTS = 3
+BATCH_ATTEMPTS = 3
+# PostgreSQL aborts one of two transactions updating the same row; running again later succeeds.
+TRANSIENT_ERRORS = (
+    psycopg2.errors.SerializationFailure,
+    psycopg2.errors.DeadlockDetected,
+    psycopg2.errors.LockNotAvailable,
+)
 
 
 class RecurringInvoiceGenerator(models.AbstractModel):
@@ -48,10 +54,7 @@ class RecurringInvoiceGenerator(models.AbstractModel):
         invoices = self.env["account.move"]
         failures = {}
         for batch_ids in split_every(batch_size or self._batch_size, order_ids):
-            locked = self._lock_due_orders(list(batch_ids), today, commit)
-            batch_invoices, batch_failures = self._generate_batch(
-                self.env["sale.order"].browse(locked), today
-            )
+            batch_invoices, batch_failures = self._run_batch(list(batch_ids), today, commit)
             invoices |= batch_invoices
             failures.update(batch_failures)
             if commit and not self.env["ir.cron"]._commit_progress(len(batch_ids)):
@@ -69,12 +72,30 @@ class RecurringInvoiceGenerator(models.AbstractModel):
         )
 
     @api.model
-    def _lock_due_orders(self, order_ids, today, commit):
-        """Lock the orders of a batch that are still due; skip those another worker holds.
+    def _run_batch(self, order_ids, today, commit):
+        """Lock and generate one batch, as one transaction when ``commit``.
 
-        An order another worker committed after this transaction's snapshot raises a serialization
-        failure when locked: with our own transaction (``commit``), roll back and try again.
+        Another worker's concurrent update (a customer's rank, a row it committed after our snapshot)
+        makes PostgreSQL abort with a transient error: with our own transaction, roll the batch back and
+        run it again on a fresh snapshot; without (a button in a request), let the request be retried.
         """
+        for attempt in range(1, BATCH_ATTEMPTS + 1):
+            try:
+                orders = self.env["sale.order"].browse(self._lock_due_orders(order_ids, today))
+                return self._generate_batch(orders, today)
+            except TRANSIENT_ERRORS:
+                if not commit:
+                    raise
+                self.env.cr.rollback()
+                _logger.info("Recurring invoices: concurrent update, batch attempt %s rolled back", attempt)
+        _logger.warning(
+            "Recurring invoices: orders %s left for the next run after concurrent updates", order_ids
+        )
+        return self.env["account.move"], {}
+
+    @api.model
+    def _lock_due_orders(self, order_ids, today):
+        """Lock the orders of the batch that are still due; skip those another worker holds."""
         self.env["sale.order"].flush_model(["state", "recurrence_enabled", "recurrence_next_date"])
         query = SQL(
             """
@@ -86,14 +107,7 @@ class RecurringInvoiceGenerator(models.AbstractModel):
             order_ids,
             today,
         )
-        for attempt in range(1, LOCK_ATTEMPTS + 1):
-            try:
-                return [row[0] for row in self.env.execute_query(query)]
-            except psycopg2.errors.SerializationFailure:
-                if not commit or attempt == LOCK_ATTEMPTS:
-                    raise
-                self.env.cr.rollback()
-        return []
+        return [row[0] for row in self.env.execute_query(query)]
 
     # ------------------------------------------------------------------
     # One batch
@@ -106,9 +120,13 @@ class RecurringInvoiceGenerator(models.AbstractModel):
         if plans:
             try:
                 with self.env.cr.savepoint():
-                    invoices = self._create_invoices(plans)
+                    created = self._create_invoices(plans)
+                invoices = created
+            except TRANSIENT_ERRORS:
+                raise
             except Exception:
-                _logger.info(
+                # Any failure: redo the batch order by order, to generate the good ones and report the bad.
+                _logger.warning(
                     "Recurring invoices: batch failed, generating its orders one by one", exc_info=True
                 )
                 invoices, order_failures = self._create_invoices_one_order_at_a_time(plans)
@@ -125,7 +143,10 @@ class RecurringInvoiceGenerator(models.AbstractModel):
             order = self.env["sale.order"].browse(order_id)
             try:
                 with self.env.cr.savepoint():
-                    invoices |= self._create_invoices({order_id: order_plans})
+                    created = self._create_invoices({order_id: order_plans})
+                invoices |= created
+            except TRANSIENT_ERRORS:
+                raise
             except psycopg2.errors.UniqueViolation:
                 # Another transaction invoiced one of these periods since we read them: nothing to do.
                 _logger.info("Recurring invoices: order %s already has an invoice for a due period", order.id)
@@ -169,6 +190,8 @@ class RecurringInvoiceGenerator(models.AbstractModel):
                             "subject": subject.render_subject(template, document_date, lang=lang) or False,
                         }
                     )
+            except TRANSIENT_ERRORS:
+                raise
             except Exception as error:
                 _logger.warning("Recurring invoices: order %s cannot be planned", order.id, exc_info=True)
                 failures[order] = self._error_message(error)
@@ -330,6 +353,8 @@ class RecurringInvoiceGenerator(models.AbstractModel):
                     self.env["account.move.send"]._generate_and_send_invoices(
                         invoice, sending_methods=["email"], allow_fallback_pdf=True
                     )
+            except TRANSIENT_ERRORS:
+                raise
             except Exception as error:
                 _logger.warning("Recurring invoices: sending invoice %s failed", invoice.id, exc_info=True)
                 message = self._error_message(error)

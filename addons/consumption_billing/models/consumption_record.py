@@ -1,0 +1,290 @@
+from dateutil.relativedelta import relativedelta
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError, ValidationError
+
+# Dates accepted on a consumption record: usage older than this is not billable any more, usage further
+# ahead is a typo (a year 2062 instead of 2026). The same window applies to the form, import and ingest().
+DATE_WINDOW_PAST_YEARS = 10
+DATE_WINDOW_FUTURE_YEARS = 1
+
+# What decides the amount billed and where it was billed: frozen once the record is on a posted invoice.
+BILLING_FIELDS = frozenset({
+    "partner_id", "product_id", "date", "quantity", "uom_id", "rate", "has_rate", "company_id",
+    "billed", "invoice_id", "invoice_line_id", "sale_line_id",
+})
+
+# Marker the billing engine puts in the context to update the links of invoiced records. It is a Python
+# object, so no external caller (JSON-RPC, XML-RPC, JSON-2 "context") can forge it.
+BILLING_ENGINE_WRITE = object()
+
+
+class ConsumptionRecord(models.Model):
+    _name = "consumption.record"
+    _description = "Consumption Record"
+    _order = "date desc, id desc"
+    _check_company_auto = True
+    _rec_names_search = ["external_ref", "description", "product_id"]
+
+    partner_id = fields.Many2one(
+        "res.partner", string="Customer", required=True, index=True, check_company=True,
+        ondelete="restrict",
+    )
+    product_id = fields.Many2one(
+        "product.product", required=True, index=True, check_company=True,
+        ondelete="restrict", domain=[("type", "in", ("consu", "service"))],
+    )
+    date = fields.Date(required=True, index=True, default=fields.Date.context_today)
+    quantity = fields.Float(required=True, digits="Product Unit", default=1.0)
+    uom_id = fields.Many2one(
+        "uom.uom", string="Unit", required=True, ondelete="restrict",
+        compute="_compute_uom_id", store=True, readonly=False, precompute=True,
+        help="Unit of the quantity: the product's unit by default, or one convertible into it.",
+    )
+    has_rate = fields.Boolean(
+        string="Own Rate", default=False,
+        help="Bill this record at its own rate (even 0) instead of the customer's price list or the "
+             "catalog price.",
+    )
+    rate = fields.Float(
+        digits="Product Price",
+        help="Price per unit of this record, used only when 'Own Rate' is set.",
+    )
+    billed = fields.Boolean(
+        default=False, copy=False,
+        help="Billed records are never billed again. Tick it to exclude a record from every billing.",
+    )
+    invoice_id = fields.Many2one(
+        "account.move", copy=False, index="btree_not_null", ondelete="set null",
+        check_company=True, domain=[("move_type", "in", ("out_invoice", "out_refund"))],
+        help="The invoice this consumption was billed in.",
+    )
+    sale_line_id = fields.Many2one(
+        "sale.order.line", copy=False, index="btree_not_null",
+        ondelete="set null", readonly=True,
+    )
+    invoice_line_id = fields.Many2one(
+        "account.move.line", copy=False, index="btree_not_null",
+        ondelete="set null", readonly=True,
+    )
+    company_id = fields.Many2one("res.company", required=True, default=lambda self: self.env.company)
+    currency_id = fields.Many2one(
+        related="company_id.currency_id", string="Currency",
+        help="Currency of the record's own rate and of its amount preview: the company's.",
+    )
+    description = fields.Char()
+    external_ref = fields.Char(
+        string="External Reference", copy=False,
+        help="Identifier of this consumption in the system it came from; unique per company, so a "
+             "record sent or imported twice is stored once.",
+    )
+    origin = fields.Selection(
+        [("manual", "Manual"), ("import", "Import"), ("api", "API")],
+        required=True, default="manual", readonly=True,
+    )
+    active = fields.Boolean(default=True)
+    is_locked = fields.Boolean(
+        string="Invoiced", compute="_compute_is_locked",
+        help="On a posted invoice: its billing fields can no longer change.",
+    )
+    price_unit_preview = fields.Float(
+        string="Unit Price", digits="Product Price", compute="_compute_amount_preview",
+        help="Price per unit this record would be billed at today on its own.",
+    )
+    price_source_preview = fields.Selection(
+        [("explicit", "Explicit rate"), ("pricelist", "Price list"), ("catalog", "Catalog price")],
+        string="Price Source", compute="_compute_amount_preview",
+    )
+    amount_preview = fields.Monetary(
+        string="Amount", compute="_compute_amount_preview",
+        help="Quantity x unit price: what billing this record alone would charge.",
+    )
+
+    _quantity_positive = models.Constraint(
+        "CHECK (quantity > 0)",
+        "The quantity of a consumption must be greater than zero.",
+    )
+    _rate_not_negative = models.Constraint(
+        "CHECK (rate IS NULL OR rate >= 0)",
+        "The rate of a consumption cannot be negative.",
+    )
+    _external_ref_company_uniq = models.UniqueIndex(
+        "(company_id, external_ref) WHERE external_ref IS NOT NULL",
+        "This external reference already exists in this company: each consumption is recorded once.",
+    )
+
+    @api.depends("product_id")
+    def _compute_uom_id(self):
+        for record in self:
+            product_uom = record.product_id.uom_id
+            if product_uom and not (record.uom_id and record._uom_compatible(product_uom, record.uom_id)):
+                record.uom_id = product_uom
+
+    @api.depends("invoice_id.state", "invoice_line_id.parent_state")
+    def _compute_is_locked(self):
+        for record in self:
+            record.is_locked = (
+                record.invoice_id.state == "posted" or record.invoice_line_id.parent_state == "posted"
+            )
+
+    @api.depends("product_id", "date")
+    def _compute_display_name(self):
+        for record in self:
+            record.display_name = " - ".join(
+                part for part in (record.product_id.display_name, record.date and str(record.date)) if part
+            ) or self.env._("New Consumption")
+
+    @api.depends(
+        "partner_id", "product_id", "quantity", "uom_id", "rate", "has_rate", "date", "currency_id",
+        "company_id",
+    )
+    def _compute_amount_preview(self):
+        """One resolve_billing_prices() call for all of self: a page of records costs one price
+        resolution, not one per line."""
+        self.price_unit_preview = 0.0
+        self.price_source_preview = False
+        self.amount_preview = 0.0
+        priceable = self.filtered(
+            lambda r: r.partner_id and r.product_id and r.quantity > 0 and r.uom_id and r.company_id
+            and r._uom_compatible(r.product_id.uom_id, r.uom_id)
+        )
+        if not priceable:
+            return
+        prices = self.env["product.pricelist"].resolve_billing_prices(
+            [record._billing_price_request() for record in priceable]
+        )
+        for record, price in zip(priceable, prices, strict=True):
+            record.price_unit_preview = price["price"]
+            record.price_source_preview = price["source"]
+            record.amount_preview = record.currency_id.round(price["price"] * record.quantity)
+
+    def _billing_price_request(self):
+        """The resolve_billing_prices() request pricing this record on its own."""
+        self.ensure_one()
+        return {
+            "partner_id": self.partner_id.id,
+            "product_id": self.product_id.id,
+            "quantity": self.quantity,
+            "date": self.date,
+            "uom_id": self.uom_id.id,
+            "currency_id": self.currency_id.id,
+            "company_id": self.company_id.id,
+            "explicit_price": self.rate if self.has_rate else None,
+        }
+
+    @api.model
+    def _uom_compatible(self, product_uom, uom):
+        """Units are convertible into each other when they share a reference unit (Odoo 19 has no UoM
+        categories any more: the root of the unit tree plays that role)."""
+        return product_uom.parent_path.split("/", 1)[0] == uom.parent_path.split("/", 1)[0]
+
+    @api.model
+    def _date_window(self):
+        today = fields.Date.context_today(self)
+        return (
+            today - relativedelta(years=DATE_WINDOW_PAST_YEARS),
+            today + relativedelta(years=DATE_WINDOW_FUTURE_YEARS),
+        )
+
+    @api.constrains("product_id", "uom_id")
+    def _check_uom_compatible(self):
+        for record in self:
+            if not record._uom_compatible(record.product_id.uom_id, record.uom_id):
+                raise ValidationError(self.env._(
+                    "The unit %(unit)s cannot be converted into %(product_unit)s, the unit of %(product)s:"
+                    " choose a unit of the same kind.",
+                    unit=record.uom_id.name, product_unit=record.product_id.uom_id.name,
+                    product=record.product_id.display_name,
+                ))
+
+    @api.constrains("product_id")
+    def _check_product_type(self):
+        for record in self:
+            if record.product_id.type not in ("consu", "service"):
+                raise ValidationError(self.env._(
+                    "%(product)s is a combo product: record the consumption of a goods or service product.",
+                    product=record.product_id.display_name,
+                ))
+
+    @api.constrains("date")
+    def _check_date_window(self):
+        date_min, date_max = self._date_window()
+        for record in self:
+            if not date_min <= record.date <= date_max:
+                raise ValidationError(self.env._(
+                    "The date %(date)s of a consumption must be between %(date_min)s and %(date_max)s.",
+                    date=record.date, date_min=date_min, date_max=date_max,
+                ))
+
+    @api.model
+    def _normalize_rate_values(self, vals, creating):
+        """Passing a rate (even 0.0) sets an explicit rate; without an own rate, no rate is kept."""
+        if "rate" in vals and "has_rate" not in vals:
+            vals["has_rate"] = vals["rate"] is not None and vals["rate"] is not False
+        if "has_rate" in vals and not vals["has_rate"]:
+            if creating:
+                vals.pop("rate", None)
+            else:
+                vals["rate"] = False
+        return vals
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        return super().create([self._normalize_rate_values(dict(vals), creating=True) for vals in vals_list])
+
+    def write(self, vals):
+        vals = self._normalize_rate_values(dict(vals), creating=False)
+        if BILLING_FIELDS.intersection(vals) and self.env.context.get("consumption_billing_write") \
+                is not BILLING_ENGINE_WRITE:
+            self._check_not_locked(self.env._("edit its billing fields"))
+        return super().write(vals)
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_invoiced(self):
+        self._check_not_locked(self.env._("delete it"))
+
+    def _check_not_locked(self, action):
+        locked = self.filtered("is_locked")
+        if locked:
+            raise UserError(self.env._(
+                "%(record)s is billed on the posted invoice %(invoice)s: you cannot %(action)s. Archive it, "
+                "or reset the invoice to draft (or issue a credit note) first.",
+                record=locked[0].display_name,
+                invoice=(locked[0].invoice_id or locked[0].invoice_line_id.move_id).display_name,
+                action=action,
+            ))
+
+    def load(self, fields, data):
+        """Standard import, marked as such: records it creates get the origin 'import'."""
+        return super(ConsumptionRecord, self.with_context(consumption_import=True)).load(fields, data)
+
+    def _load_records_create(self, vals_list):
+        """Re-importing a file creates nothing twice: a row whose external reference already exists in
+        its company (or earlier in the file) stands for that record instead of creating a new one."""
+        if self.env.context.get("consumption_import"):
+            vals_list = [{"origin": "import", **vals} for vals in vals_list]
+        keys = [
+            (vals.get("company_id") or self.env.company.id, vals["external_ref"]) if vals.get("external_ref")
+            else None
+            for vals in vals_list
+        ]
+        refs = {key[1] for key in keys if key}
+        existing = {}
+        if refs:
+            for record in self.with_context(active_test=False).search_fetch(
+                [("external_ref", "in", list(refs))], ["company_id", "external_ref"]
+            ):
+                existing[record.company_id.id, record.external_ref] = record
+        new_positions, first_position = [], {}
+        for position, key in enumerate(keys):
+            if key in existing or key in first_position:
+                continue
+            if key:
+                first_position[key] = position
+            new_positions.append(position)
+        created = super()._load_records_create([vals_list[position] for position in new_positions])
+        by_position = dict(zip(new_positions, created, strict=True))
+        return self.browse().concat(*(
+            existing.get(key) or by_position[first_position.get(key, position)]
+            for position, key in enumerate(keys)
+        ))

@@ -1,0 +1,86 @@
+import threading
+import uuid
+from functools import partial
+
+from odoo import SUPERUSER_ID, api
+from odoo.service.model import retrying
+from odoo.tests import TransactionCase, tagged
+
+
+@tagged("post_install", "-at_install")
+class TestConcurrentIngest(TransactionCase):
+    """Two transactions ingesting overlapping rows at the same time, each on its own database cursor
+    with real commits: every external reference ends up stored once, and the counts add up."""
+
+    def setUp(self):
+        super().setUp()
+        self.prefix = f"CONCURRENT-{uuid.uuid4().hex[:8]}-"
+        self.addCleanup(self._delete_committed_records)
+
+    def _delete_committed_records(self):
+        with self.registry.cursor() as cr:
+            cr.execute("DELETE FROM consumption_record WHERE external_ref LIKE %s", [self.prefix + "%"])
+
+    def _rows(self, numbers):
+        partner = self.env.ref("base.res_partner_2")
+        product = self.env.ref("consumption_billing.product_telephone_units")
+        return [
+            {
+                "partner": partner.id,
+                "product": product.default_code,
+                "date": "2026-03-01",
+                "quantity": 1 + n,
+                "external_ref": f"{self.prefix}{n:04d}",
+            }
+            for n in numbers
+        ]
+
+    def _ingest_in_thread(self, rows, results, key, started, release):
+        """One ingest() call as Odoo's RPC layer runs it: a transaction retried on serialization
+        failures (the later of two transactions inserting the same reference gets one)."""
+
+        def ingest_and_commit(env):
+            results[key] = env["consumption.record"].ingest(rows)
+            release.wait(timeout=30)
+            env.cr.commit()
+
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            started.wait()
+            retrying(partial(ingest_and_commit, env), env)
+
+    def test_concurrent_duplicate_ingestion_leaves_one_record_per_reference(self):
+        # The second call sends the first call's references in the opposite order plus new ones: the
+        # inserts must neither duplicate nor deadlock.
+        first_rows = self._rows(range(300))
+        second_rows = self._rows(reversed(range(150, 450)))
+        results = {}
+        started, release_first = threading.Barrier(2), threading.Event()
+        release_second = threading.Event()
+        release_second.set()
+        first = threading.Thread(
+            target=self._ingest_in_thread, args=(first_rows, results, "first", started, release_first)
+        )
+        second = threading.Thread(
+            target=self._ingest_in_thread, args=(second_rows, results, "second", started, release_second)
+        )
+        first.start()
+        second.start()
+        first.join(timeout=0.5)  # let the second call run into the first one's uncommitted rows
+        release_first.set()
+        first.join(timeout=60)
+        second.join(timeout=60)
+        self.assertFalse(first.is_alive() or second.is_alive(), "an ingest call is stuck")
+
+        self.assertEqual(results["first"]["errors"] + results["second"]["errors"], [])
+        created = results["first"]["created"] + results["second"]["created"]
+        skipped = results["first"]["skipped"] + results["second"]["skipped"]
+        self.assertEqual(created, 450, "each of the 450 distinct references is created once")
+        self.assertEqual(skipped, 150, "the 150 shared references are skipped once")
+        with self.registry.cursor() as cr:
+            cr.execute(
+                """SELECT count(*), count(DISTINCT external_ref) FROM consumption_record
+                           WHERE external_ref LIKE %s""",
+                [self.prefix + "%"],
+            )
+            self.assertEqual(cr.fetchone(), (450, 450))

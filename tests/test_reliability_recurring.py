@@ -1,0 +1,164 @@
+"""Recurring generation under concurrency and crashes, with real processes and real commits.
+
+Each test works on databases of its own (copies of the pristine test database), never on the test
+transaction: what one process commits is what another sees.
+"""
+
+import time
+from datetime import timedelta
+from unittest import TestCase
+
+from . import processes
+
+ACTIVE_RECURRING_INVOICES = """
+    SELECT m.recurring_order_id, m.recurring_period_start, count(*)
+      FROM account_move m
+     WHERE m.recurring_order_id IS NOT NULL AND m.state != 'cancel'
+  GROUP BY 1, 2
+"""
+
+# What an invoice run produced, independent of sequence numbers and ids (both differ between copies).
+INVOICE_SNAPSHOT = """
+    SELECT o.name, m.recurring_period_start, m.recurring_period_end, m.invoice_date, m.invoice_subject,
+           m.state, m.amount_untaxed, m.amount_total, m.partner_id
+      FROM account_move m JOIN sale_order o ON o.id = m.recurring_order_id
+     WHERE m.state != 'cancel'
+  ORDER BY 1, 2
+"""
+
+CONSUMPTION_LINKS = """
+    SELECT r.external_ref, o.name, m.recurring_period_start, m.state
+      FROM consumption_record r
+      LEFT JOIN account_move_line l ON l.id = r.invoice_line_id
+      LEFT JOIN account_move m ON m.id = l.move_id
+      LEFT JOIN sale_order o ON o.id = m.recurring_order_id
+  ORDER BY 1
+"""
+
+
+def _invoice_count(database):
+    return processes.query(
+        database,
+        "SELECT count(*) FROM account_move WHERE recurring_order_id IS NOT NULL AND state != 'cancel'",
+    )[0][0]
+
+
+class TestRecurringProcesses(TestCase):
+    def assert_each_period_invoiced_once(self, database, orders, periods):
+        rows = processes.query(database, ACTIVE_RECURRING_INVOICES)
+        self.assertEqual(len(rows), orders * periods, "one invoice per order and period")
+        self.assertEqual({count for _order, _period, count in rows}, {1}, "no duplicate invoice")
+
+    def assert_consumption_billed_once(self, database, record_count):
+        links = processes.query(database, CONSUMPTION_LINKS)
+        self.assertEqual(len(links), record_count)
+        self.assertEqual(
+            [link for link in links if link[3] != "posted"], [], "every record on a posted invoice"
+        )
+        # The quantities on the consumption invoice lines are exactly the recorded ones: none counted twice.
+        billed, recorded = processes.query(
+            database,
+            """SELECT (SELECT sum(l.quantity) FROM account_move_line l
+                        WHERE EXISTS (SELECT 1 FROM consumption_record r WHERE r.invoice_line_id = l.id)),
+                      (SELECT sum(quantity) FROM consumption_record)""",
+        )[0]
+        self.assertAlmostEqual(billed, recorded)
+
+    def test_two_cron_workers_invoice_every_period_once(self):
+        with processes.database_copy("two_workers") as database:
+            seeded = processes.run_script(database, "seed_recurring.py", "--orders", 200, "--consumption", 3)
+            workers = [
+                processes.start_script(database, "generate_recurring.py", "--batch-size", 10)
+                for _worker in range(2)
+            ]
+            results = [processes.finish(worker) for worker in workers]
+
+            self.assertEqual(sum(result["invoices"] for result in results), 200)
+            self.assertEqual(sum(result["failures"] for result in results), 0)
+            self.assert_each_period_invoiced_once(database, orders=200, periods=1)
+            self.assert_consumption_billed_once(database, seeded["record_count"])
+
+            # A third run finds nothing left to do.
+            self.assertEqual(processes.run_script(database, "generate_recurring.py")["invoices"], 0)
+
+    def test_kill_9_mid_run_then_rerun_equals_an_uninterrupted_run(self):
+        with processes.database_copy("kill_seed") as seeded:
+            processes.run_script(seeded, "seed_recurring.py", "--orders", 500, "--consumption", 2)
+            with (
+                processes.database_copy("kill_ref", source=seeded) as reference,
+                processes.database_copy("kill_cut", source=seeded) as interrupted,
+            ):
+                processes.run_script(reference, "generate_recurring.py", "--batch-size", 25)
+
+                worker = processes.start_script(interrupted, "generate_recurring.py", "--batch-size", 25)
+                deadline = time.monotonic() + 300
+                while (
+                    _invoice_count(interrupted) < 50 and worker.poll() is None and time.monotonic() < deadline
+                ):
+                    time.sleep(0.05)
+                processes.kill_hard(worker)
+                committed_before_kill = _invoice_count(interrupted)
+                self.assertGreater(committed_before_kill, 0, "some batches were committed before the kill")
+                self.assertLess(committed_before_kill, 500, "the run was killed before its end")
+
+                processes.run_script(interrupted, "generate_recurring.py", "--batch-size", 25)
+
+                self.assert_each_period_invoiced_once(interrupted, orders=500, periods=1)
+                self.assertEqual(
+                    processes.query(interrupted, INVOICE_SNAPSHOT),
+                    processes.query(reference, INVOICE_SNAPSHOT),
+                )
+                self.assertEqual(
+                    processes.query(interrupted, CONSUMPTION_LINKS),
+                    processes.query(reference, CONSUMPTION_LINKS),
+                )
+
+    def test_downtime_of_three_months_is_caught_up_with_each_period_dates_and_subject(self):
+        with processes.database_copy("downtime") as database:
+            processes.run_script(database, "seed_recurring.py", "--orders", 20, "--months-due", 3)
+            result = processes.run_script(database, "generate_recurring.py")
+            self.assertEqual(result["invoices"], 60)
+            self.assert_each_period_invoiced_once(database, orders=20, periods=3)
+            periods = processes.query(
+                database,
+                """SELECT DISTINCT recurring_period_start, recurring_period_end, invoice_date, invoice_subject
+                     FROM account_move WHERE recurring_order_id IS NOT NULL ORDER BY 1""",
+            )
+            self.assertEqual(len(periods), 3, "three distinct periods, each with its own dates and subject")
+            for period_start, period_end, invoice_date, subject in periods:
+                self.assertEqual(period_start.day, 1)
+                self.assertEqual((period_end + timedelta(days=1)).day, 1)
+                self.assertEqual(invoice_date, period_start, "generated on the period start date")
+                self.assertEqual(subject, f"Subscription {period_start:%B} {period_start:%Y}")
+
+    def test_one_bad_order_does_not_stop_the_others_and_is_generated_once_fixed(self):
+        with processes.database_copy("bad_order") as database:
+            seeded = processes.run_script(
+                database, "seed_recurring.py", "--orders", 100, "--archived-customers", 1
+            )
+            result = processes.run_script(database, "generate_recurring.py", "--batch-size", 10)
+            self.assertEqual((result["invoices"], result["failures"]), (99, 1))
+            bad_order = seeded["order_ids"][0]
+            error = processes.query(
+                database, "SELECT recurrence_last_error FROM sale_order WHERE id = %s", [bad_order]
+            )[0][0]
+            self.assertIn("archived", error.lower())
+            logged = processes.query(
+                database,
+                "SELECT count(*) FROM mail_message"
+                " WHERE model = 'sale.order' AND res_id = %s AND body ILIKE %s",
+                [bad_order, "%archived%"],
+            )[0][0]
+            self.assertGreaterEqual(logged, 1, "the failure is logged on the order's chatter")
+
+            processes.query_commit(
+                database, "UPDATE res_partner SET active = true WHERE NOT active AND name LIKE 'Seeded%%'"
+            )
+            result = processes.run_script(database, "generate_recurring.py")
+            self.assertEqual((result["invoices"], result["failures"]), (1, 0))
+            self.assert_each_period_invoiced_once(database, orders=100, periods=1)
+            self.assertIsNone(
+                processes.query(
+                    database, "SELECT recurrence_last_error FROM sale_order WHERE id = %s", [bad_order]
+                )[0][0]
+            )
