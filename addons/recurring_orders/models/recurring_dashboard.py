@@ -184,6 +184,7 @@ class RecurringDashboard(models.Model):
 
     @property
     def _table_query(self):
+        self._disable_jit()
         return dashboard_query(
             fields.Date.context_today(self),
             consumption_line=self._consumption_line_sql("line"),
@@ -195,6 +196,14 @@ class RecurringDashboard(models.Model):
                 "payment_term": self._ir_default_sql("res.partner", "property_payment_term_id"),
             },
         )
+
+    def _disable_jit(self):
+        """Turn PostgreSQL's JIT compilation off for the rest of the transaction.
+
+        Above a planner cost (reached with a few thousand orders), PostgreSQL compiles these queries to
+        machine code first: on the benchmark that took 9 s for a query that runs in 0.2 s without it.
+        """
+        self.env.cr.execute("SET LOCAL jit = off")
 
     def _consumption_line_sql(self, line_alias):
         """SQL condition: the invoice line ``line_alias`` bills consumption (it has consumption records).
@@ -227,13 +236,26 @@ class RecurringDashboard(models.Model):
     # Readable problems
     # ------------------------------------------------------------------
 
-    @api.depends_context("lang")
-    def _compute_problems(self):
-        for row in self:
-            descriptions = self._describe_problems(row._problem_values())
-            row.problems = "\n".join(text for _key, text in descriptions) or False
-
-    # Names in the problem values: the record path uses display names, the Excel export reads them in SQL.
+    # What the readable problems read: values, and many2one fields shown by their names (the Excel export
+    # reads the same names in SQL).
+    _PROBLEM_VALUE_FIELDS = (
+        "has_missing_invoice",
+        "missing_count",
+        "next_date",
+        "has_duplicate_invoice",
+        "duplicate_period_count",
+        "has_amount_discrepancy",
+        "last_invoice_amount",
+        "amount_untaxed",
+        "has_missing_email",
+        "has_inconsistency",
+        "is_parent_missing",
+        "is_partner_archived",
+        "is_company_mismatch",
+        "is_payment_term_missing",
+        "has_generation_error",
+        "generation_error",
+    )
     _PROBLEM_NAME_FIELDS = (
         "last_invoice_id",
         "invoice_partner_id",
@@ -242,14 +264,19 @@ class RecurringDashboard(models.Model):
         "product_without_account_id",
     )
 
+    # Declared so that the list's first query fetches them with the rest: reading them later would
+    # compute the rows a second time.
+    @api.depends(*_PROBLEM_VALUE_FIELDS, *_PROBLEM_NAME_FIELDS, "currency_id")
+    @api.depends_context("lang")
+    def _compute_problems(self):
+        for row in self:
+            descriptions = self._describe_problems(row._problem_values())
+            row.problems = "\n".join(text for _key, text in descriptions) or False
+
     def _problem_values(self):
         """The values ``_describe_problems`` reads, from this row."""
         self.ensure_one()
-        values = {
-            name: self[name]
-            for name, field in self._fields.items()
-            if field.store and field.type not in ("many2one", "one2many", "many2many")
-        }
+        values = {name: self[name] for name in self._PROBLEM_VALUE_FIELDS}
         values.update({name: self[name].display_name or "" for name in self._PROBLEM_NAME_FIELDS})
         values["currency"] = self.currency_id
         return values

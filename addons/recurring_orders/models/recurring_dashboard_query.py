@@ -1,7 +1,13 @@
-"""The SQL of the recurring invoicing dashboard, one common table expression per question.
+"""The SQL of the recurring invoicing dashboard.
 
 Pure SQL builders (no ORM): ``recurring.dashboard`` gives them what depends on the database (the
 company-wide defaults of company-dependent fields, how consumption lines are recognized) and "today".
+
+The query is one plain SELECT over the confirmed recurring orders, each question answered by a join that
+returns at most one row per order (lateral aggregates, grouped subqueries, scalar subqueries): PostgreSQL
+then plans the dashboard like a view it can see through. A count reads the orders only (the joins nobody
+reads are removed), a page of rows by id computes the lateral parts for those rows only, and the problems
+are computed as of the ``today`` given, when the rows are read.
 
 The date arithmetic is the SQL translation of ``tools.periods``: generation date k is
 ``start + k x step`` computed from the start (PostgreSQL's ``date + interval 'n months'`` clamps month ends
@@ -66,11 +72,13 @@ def months_between_sql(first, last):
     )
 
 
-def _schedule_cte(today):
-    """``schedule``: each confirmed recurring order with its due generation dates up to today (their
-    count, the periods of the first and of the last one) and the period containing today."""
-    start = SQL("so.recurrence_date_start")
-    frequency = SQL("so.recurrence_frequency")
+def _schedule_joins(today, order="so"):
+    """Lateral expressions on the order ``order``: ``due.due_count`` (its generation dates up to today and
+    up to its end date), the period starts of its first due date and of today (``due.*``) and of its last
+    due date (``last_due.last_due_period_start``)."""
+    start = SQL("%s.recurrence_date_start", SQL.identifier(order))
+    end = SQL("%s.recurrence_date_end", SQL.identifier(order))
+    frequency = SQL("%s.recurrence_frequency", SQL.identifier(order))
     step = period_length_sql(frequency)
     month_steps = SQL(
         "(%s / (CASE %s WHEN 'monthly' THEN 1 WHEN 'quarterly' THEN 3 WHEN 'semiannual' THEN 6 ELSE 12 END))",
@@ -78,138 +86,189 @@ def _schedule_cte(today):
         frequency,
     )
     return SQL(
-        """schedule AS (
-            SELECT so.id,
-                   so.recurrence_frequency AS frequency,
-                   due.due_count,
-                   %(first_period_start)s AS first_period_start,
-                   CASE WHEN due.due_count > 0 THEN %(last_due_period_start)s END AS last_due_period_start,
-                   %(today_period_start)s AS today_period_start
-              FROM sale_order so
-             CROSS JOIN LATERAL (
-                 SELECT LEAST(%(today)s::date, COALESCE(so.recurrence_date_end, %(today)s::date)) AS due_until
-             ) bound
-             CROSS JOIN LATERAL (
-                 SELECT CASE
-                     WHEN so.recurrence_date_start IS NULL THEN 0
-                     WHEN bound.due_until < so.recurrence_date_start THEN 0
-                     WHEN so.recurrence_frequency IN ('daily', 'weekly') THEN
-                         (bound.due_until - so.recurrence_date_start)
-                             / (CASE so.recurrence_frequency WHEN 'daily' THEN 1 ELSE 7 END) + 1
-                     -- the last step of the due month may still be ahead (start on the 20th, today the 10th)
-                     WHEN (so.recurrence_date_start + %(month_steps)s * %(step)s)::date > bound.due_until
-                         THEN %(month_steps)s
-                     ELSE %(month_steps)s + 1
-                 END AS due_count
-             ) due
-             WHERE so.recurrence_enabled AND so.state = 'sale'
-        )""",
+        """CROSS JOIN LATERAL (
+                SELECT LEAST(%(today)s::date, COALESCE(%(end)s, %(today)s::date)) AS due_until
+           ) bound
+           CROSS JOIN LATERAL (
+                SELECT CASE
+                    WHEN %(start)s IS NULL THEN 0
+                    WHEN bound.due_until < %(start)s THEN 0
+                    WHEN %(frequency)s IN ('daily', 'weekly') THEN
+                        (bound.due_until - %(start)s)
+                            / (CASE %(frequency)s WHEN 'daily' THEN 1 ELSE 7 END) + 1
+                    -- the last step of the due month may still be ahead (start on the 20th, today the 10th)
+                    WHEN (%(start)s + %(month_steps)s * %(step)s)::date > bound.due_until THEN %(month_steps)s
+                    ELSE %(month_steps)s + 1
+                END AS due_count,
+                %(first_period_start)s AS first_period_start,
+                %(today_period_start)s AS today_period_start
+           ) due
+           CROSS JOIN LATERAL (
+                SELECT CASE WHEN due.due_count > 0 THEN %(last_due_period_start)s END AS last_due_period_start
+           ) last_due""",
         today=today,
+        start=start,
+        end=end,
+        frequency=frequency,
         step=step,
         month_steps=month_steps,
         first_period_start=period_start_sql(start, frequency),
+        today_period_start=period_start_sql(SQL("%s::date", today), frequency),
         last_due_period_start=period_start_sql(
             SQL("(%s + (due.due_count - 1) * %s)::date", start, step), frequency
         ),
-        today_period_start=period_start_sql(SQL("%s::date", today), frequency),
     )
 
 
-def _invoice_ctes(consumption_line):
-    """The generated invoices (``generated``: not cancelled), their counts per order (``generated_count``),
-    each order's last one (``last_invoice``) and its subscription part (``last_invoice_amount``)."""
+def _aligned_period_sql(day):
+    """SQL condition: ``day`` starts a period of the order's current frequency (``schedule.month_step``,
+    0 for daily and weekly, ``schedule.is_weekly``); an invoice of an earlier frequency may not.
+    Evaluated once per invoice, hence integer tests rather than ``period_start_sql``."""
     return SQL(
-        """generated AS MATERIALIZED (
-            SELECT move.id, move.recurring_order_id AS order_id, move.recurring_period_start AS period_start
-              FROM account_move move
-              JOIN schedule ON schedule.id = move.recurring_order_id
-             WHERE move.state != 'cancel' AND move.move_type = 'out_invoice'
+        """(CASE WHEN schedule.month_step = 0 THEN NOT schedule.is_weekly OR date_part('isodow', %(day)s) = 1
+            ELSE date_part('day', %(day)s) = 1
+                 AND (date_part('month', %(day)s)::int - 1) %% schedule.month_step = 0
+        END)""",
+        day=day,
+    )
+
+
+def _invoice_joins(today):
+    """``invoiced``: per order, its generated invoices that are not cancelled (counts);
+    ``last_invoice``: the last of them.
+
+    The unique index on (order, period start) of these invoices guarantees one invoice per period, so
+    counting invoices counts periods, and serves both: one scan of it for every order at once, grouped,
+    then one lookup per order for the last invoice.
+    """
+    return SQL(
+        """LEFT JOIN (
+                SELECT move.recurring_order_id AS order_id,
+                       COUNT(*) AS invoice_count,
+                       COUNT(*) FILTER (WHERE move.recurring_period_start = schedule.today_period_start)
+                           AS current_period_count,
+                       -- periods of due generation dates that have an invoice (of the current frequency)
+                       COUNT(*) FILTER (
+                           WHERE move.recurring_period_start
+                                 BETWEEN schedule.first_period_start AND schedule.last_due_period_start
+                             AND %(aligned_period)s
+                       ) AS invoiced_due_count
+                  FROM account_move move
+                  JOIN (
+                      SELECT schedule_order.id,
+                             %(month_step)s AS month_step,
+                             schedule_order.recurrence_frequency = 'weekly' AS is_weekly,
+                             due.first_period_start, due.today_period_start, last_due.last_due_period_start
+                        FROM sale_order schedule_order
+                        %(schedule)s
+                       WHERE schedule_order.recurrence_enabled AND schedule_order.state = 'sale'
+                      OFFSET 0
+                  ) schedule ON schedule.id = move.recurring_order_id
+                 WHERE move.recurring_order_id IS NOT NULL AND move.state != 'cancel'
+                 GROUP BY move.recurring_order_id
+           ) invoiced ON invoiced.order_id = so.id
+           LEFT JOIN LATERAL (
+                SELECT MAX(last.id) AS move_id, MAX(last.amount_untaxed) AS amount_untaxed
+                  FROM (
+                      SELECT move.id, move.amount_untaxed
+                        FROM account_move move
+                       WHERE move.recurring_order_id = so.id
+                         AND move.recurring_order_id IS NOT NULL AND move.state != 'cancel'
+                       ORDER BY move.recurring_period_start DESC
+                       LIMIT 1
+                  ) last
+           ) last_invoice ON TRUE""",
+        aligned_period=_aligned_period_sql(SQL("move.recurring_period_start")),
+        month_step=SQL(
+            "(CASE schedule_order.recurrence_frequency WHEN 'monthly' THEN 1 WHEN 'quarterly' THEN 3"
+            " WHEN 'semiannual' THEN 6 WHEN 'annual' THEN 12 ELSE 0 END)"
         ),
-        generated_count AS (
-            SELECT generated.order_id,
-                   COUNT(*) AS invoice_count,
-                   COUNT(*) FILTER (WHERE generated.period_start = schedule.today_period_start)
-                       AS current_period_count,
-                   -- periods of due generation dates that have an invoice (of the current frequency)
-                   COUNT(DISTINCT generated.period_start) FILTER (
-                       WHERE generated.period_start
-                             BETWEEN schedule.first_period_start AND schedule.last_due_period_start
-                         AND %(aligned_period)s = generated.period_start
-                   ) AS invoiced_due_count
-              FROM generated
-              JOIN schedule ON schedule.id = generated.order_id
-             GROUP BY generated.order_id
-        ),
-        last_invoice AS (
-            SELECT DISTINCT ON (generated.order_id) generated.order_id, generated.id AS move_id
-              FROM generated
-             ORDER BY generated.order_id, generated.period_start DESC NULLS LAST, generated.id DESC
-        ),
-        last_invoice_amount AS (
-            SELECT last_invoice.order_id,
-                   COALESCE(SUM(line.price_subtotal) FILTER (
-                       WHERE line.display_type = 'product' AND NOT %(consumption_line)s
-                   ), 0) AS subscription_amount
-              FROM last_invoice
-              LEFT JOIN account_move_line line ON line.move_id = last_invoice.move_id
-             GROUP BY last_invoice.order_id
-        )""",
-        aligned_period=period_start_sql(SQL("generated.period_start"), SQL("schedule.frequency")),
+        schedule=_schedule_joins(today, order="schedule_order"),
+    )
+
+
+def _last_invoice_amount_sql(consumption_line):
+    """SQL of the subscription part of the last invoice: its product lines without consumption.
+
+    The lines are read only when the invoice total can differ from the subscription: the order includes
+    consumption, or the total differs from the order's amount.
+    """
+    return SQL(
+        """(CASE
+            WHEN last_invoice.move_id IS NULL THEN NULL
+            WHEN so.recurrence_consumption = 'none' AND last_invoice.amount_untaxed = so.amount_untaxed
+                THEN last_invoice.amount_untaxed
+            ELSE (
+                SELECT COALESCE(SUM(line.price_subtotal), 0)
+                  FROM account_move_line line
+                 WHERE line.move_id = last_invoice.move_id AND line.display_type = 'product'
+                   AND NOT %(consumption_line)s
+            )
+        END)""",
         consumption_line=consumption_line,
     )
 
 
-def _duplicate_ctes():
-    """``duplicate``: per order, the periods billed by more than one invoice that is not cancelled: the
-    generated ones (by billed period) and those made by hand from the order's lines (by the period of their
-    date, ``hand_made``)."""
+def _duplicate_join():
+    """``duplicate``: per order, the periods billed more than once by invoices that are not cancelled.
+
+    Generated invoices cannot bill a period twice (the unique index): a duplicate involves an invoice made
+    by hand from the order's lines, counted in the period of its date, next to a generated invoice or to
+    another hand-made invoice of the same period.
+    """
     return SQL(
-        """hand_made AS (
-            SELECT DISTINCT schedule.id AS order_id, move.id, %(hand_made_period)s AS period_start
-              FROM account_move move
-              JOIN account_move_line line ON line.move_id = move.id
-              JOIN sale_order_line_invoice_rel rel ON rel.invoice_line_id = line.id
-              JOIN sale_order_line order_line ON order_line.id = rel.order_line_id
-              JOIN schedule ON schedule.id = order_line.order_id
-             WHERE move.recurring_order_id IS NULL AND move.state != 'cancel'
-               AND move.move_type = 'out_invoice'
-        ),
-        duplicate AS (
-            SELECT billed.order_id, COUNT(*) AS period_count
-              FROM (
-                  SELECT invoice.order_id
-                    FROM (SELECT order_id, period_start FROM generated WHERE period_start IS NOT NULL
-                          UNION ALL
-                          SELECT order_id, period_start FROM hand_made) invoice
-                   GROUP BY invoice.order_id, invoice.period_start
-                  HAVING COUNT(*) > 1
-              ) billed
-             GROUP BY billed.order_id
-        )""",
+        """LEFT JOIN (
+                SELECT billed.order_id, COUNT(*) AS period_count
+                  FROM (
+                      SELECT hand_made.order_id, hand_made.period_start
+                        FROM (
+                            SELECT DISTINCT recurring.id AS order_id, move.id,
+                                   %(hand_made_period)s AS period_start
+                              FROM account_move move
+                              JOIN account_move_line line ON line.move_id = move.id
+                              JOIN sale_order_line_invoice_rel rel ON rel.invoice_line_id = line.id
+                              JOIN sale_order_line order_line ON order_line.id = rel.order_line_id
+                              JOIN sale_order recurring ON recurring.id = order_line.order_id
+                             WHERE move.recurring_order_id IS NULL AND move.state != 'cancel'
+                               AND move.move_type = 'out_invoice'
+                               AND recurring.recurrence_enabled AND recurring.state = 'sale'
+                        ) hand_made
+                       GROUP BY hand_made.order_id, hand_made.period_start
+                      HAVING COUNT(*) > 1 OR EXISTS (
+                          SELECT 1 FROM account_move generated
+                           WHERE generated.recurring_order_id = hand_made.order_id
+                             AND generated.recurring_period_start = hand_made.period_start
+                             AND generated.state != 'cancel'
+                      )
+                  ) billed
+                 GROUP BY billed.order_id
+           ) duplicate ON duplicate.order_id = so.id""",
         hand_made_period=period_start_sql(
-            SQL("COALESCE(move.invoice_date, move.date)"), SQL("schedule.frequency")
+            SQL("COALESCE(move.invoice_date, move.date)"), SQL("recurring.recurrence_frequency")
         ),
     )
 
 
-def _company_ctes(defaults):
-    """``company_default``: per company, the company-wide defaults (``ir.default``) of the company-dependent
-    fields read below; ``sale_journal``: each company's first sales journal, whose default account is the
-    last resort of an invoice line's account."""
+def _company_join(defaults):
+    """``company``: the order's company with the company-wide defaults of the company-dependent fields read
+    here and the default account of its first sales journal (the last resort of an invoice line's
+    account); computed once per company (``OFFSET 0`` keeps it a separate step)."""
     return SQL(
-        """company_default AS (
-            SELECT company.id AS company_id,
-                   %(product_income)s AS product_income,
-                   %(category_income)s AS category_income,
-                   %(payment_term)s AS payment_term
-              FROM res_company company
-        ),
-        sale_journal AS (
-            SELECT DISTINCT ON (journal.company_id) journal.company_id, journal.default_account_id
-              FROM account_journal journal
-             WHERE journal.type = 'sale' AND journal.active
-             ORDER BY journal.company_id, journal.sequence, journal.id
-        )""",
+        """JOIN (
+                SELECT company.id,
+                       company.currency_id,
+                       company.income_account_id,
+                       %(product_income)s AS product_income,
+                       %(category_income)s AS category_income,
+                       %(payment_term)s AS payment_term,
+                       (SELECT journal.default_account_id
+                          FROM account_journal journal
+                         WHERE journal.company_id = company.id AND journal.type = 'sale' AND journal.active
+                         ORDER BY journal.sequence, journal.id
+                         LIMIT 1) AS journal_account_id
+                  FROM res_company company
+                OFFSET 0
+           ) company ON company.id = so.company_id""",
         **defaults,
     )
 
@@ -219,33 +278,28 @@ def property_sql(column, default):
     return SQL("NULLIF(COALESCE(%s -> company.id::text, %s) #>> '{}', 'false')", column, default)
 
 
-def _unaccounted_product_cte():
-    """``unaccounted_product``: per order, its first product for which no income account is found where
-    Odoo looks for one (product, category, company default, sales journal's default account)."""
+def _unaccounted_product_sql():
+    """SQL of the order's first product for which Odoo finds no income account (product, category, company
+    default, sales journal's default account). Only looked for when the company has no default at all."""
     return SQL(
-        """unaccounted_product AS (
-            SELECT DISTINCT ON (order_line.order_id) order_line.order_id, order_line.product_id
+        """(CASE WHEN company.income_account_id IS NULL AND company.journal_account_id IS NULL THEN (
+            SELECT order_line.product_id
               FROM sale_order_line order_line
-              JOIN schedule ON schedule.id = order_line.order_id
-              JOIN sale_order so ON so.id = order_line.order_id
-              JOIN res_company company ON company.id = so.company_id
-              JOIN company_default ON company_default.company_id = company.id
-              LEFT JOIN sale_journal ON sale_journal.company_id = company.id
               JOIN product_product product ON product.id = order_line.product_id
               JOIN product_template template ON template.id = product.product_tmpl_id
               LEFT JOIN product_category category ON category.id = template.categ_id
-             WHERE order_line.display_type IS NULL AND NOT COALESCE(order_line.is_downpayment, FALSE)
+             WHERE order_line.order_id = so.id
+               AND order_line.display_type IS NULL AND NOT COALESCE(order_line.is_downpayment, FALSE)
                AND %(product_income)s IS NULL
                AND (category.id IS NULL OR %(category_income)s IS NULL)
-               AND company.income_account_id IS NULL
-               AND sale_journal.default_account_id IS NULL
-             ORDER BY order_line.order_id, order_line.sequence, order_line.id
-        )""",
+             ORDER BY order_line.sequence, order_line.id
+             LIMIT 1
+        ) END)""",
         product_income=property_sql(
-            SQL("template.property_account_income_id"), SQL("company_default.product_income")
+            SQL("template.property_account_income_id"), SQL("company.product_income")
         ),
         category_income=property_sql(
-            SQL("category.property_account_income_categ_id"), SQL("company_default.category_income")
+            SQL("category.property_account_income_categ_id"), SQL("company.category_income")
         ),
     )
 
@@ -284,10 +338,15 @@ def dashboard_query(today, consumption_line, defaults):
         MONTHS_PER_PERIOD["daily"],
         MONTHS_PER_PERIOD["weekly"],
     )
+    last_invoice_amount = _last_invoice_amount_sql(consumption_line)
     return SQL(
         """
-        WITH %(schedule)s, %(invoices)s, %(duplicates)s, %(companies)s, %(unaccounted_product)s,
-        dashboard AS (
+        SELECT dashboard.*,
+               flags.*,
+               flags.has_missing_invoice::int + flags.has_duplicate_invoice::int
+                   + flags.has_amount_discrepancy::int + dashboard.has_missing_email::int
+                   + flags.has_inconsistency::int + flags.has_generation_error::int AS problem_count
+          FROM (
             SELECT so.id AS id,
                    so.id AS order_id,
                    so.name AS name,
@@ -308,18 +367,13 @@ def dashboard_query(today, consumption_line, defaults):
                        AS monthly_recurring_revenue,
                    so.recurrence_next_date AS next_date,
                    %(next_document_date)s AS next_document_date,
-                   COALESCE(generated_count.invoice_count, 0) AS invoice_count,
-                   COALESCE(generated_count.current_period_count, 0) AS current_period_invoice_count,
+                   COALESCE(invoiced.invoice_count, 0) AS invoice_count,
+                   COALESCE(invoiced.current_period_count, 0) AS current_period_invoice_count,
                    last_invoice.move_id AS last_invoice_id,
-                   last_invoice_amount.subscription_amount AS last_invoice_amount,
-                   schedule.due_count - COALESCE(generated_count.invoiced_due_count, 0) AS missing_count,
+                   %(last_invoice_amount)s AS last_invoice_amount,
+                   COALESCE(currency.rounding, 0.01) AS rounding,
+                   due.due_count - COALESCE(invoiced.invoiced_due_count, 0) AS missing_count,
                    COALESCE(duplicate.period_count, 0) AS duplicate_period_count,
-                   COALESCE(
-                       last_invoice.move_id IS NOT NULL
-                       AND abs(last_invoice_amount.subscription_amount - so.amount_untaxed)
-                           >= COALESCE(currency.rounding, 0.01) / 2,
-                       FALSE
-                   ) AS has_amount_discrepancy,
                    COALESCE(so.recurrence_invoice_state = 'sent', FALSE)
                        AND COALESCE(btrim(invoice_partner.email), '') = '' AS has_missing_email,
                    COALESCE(so.recurrence_bill_parent, FALSE) AND customer.parent_id IS NULL
@@ -330,7 +384,7 @@ def dashboard_query(today, consumption_line, defaults):
                    customer.company_id AS customer_company_id,
                    customer.company_id IS NOT NULL AND customer.company_id != so.company_id
                        AS is_company_mismatch,
-                   unaccounted_product.product_id AS product_without_account_id,
+                   %(unaccounted_product)s AS product_without_account_id,
                    -- a company, or a customer with payment terms of its own, is not invoiced "due on receipt"
                    so.recurrence_payment_term_id IS NULL
                        AND (COALESCE(invoice_commercial.is_company, FALSE)
@@ -338,10 +392,8 @@ def dashboard_query(today, consumption_line, defaults):
                        AS is_payment_term_missing,
                    NULLIF(btrim(so.recurrence_last_error), '') AS generation_error,
                    so.recurrence_last_error_date AS generation_error_date
-              FROM schedule
-              JOIN sale_order so ON so.id = schedule.id
-              JOIN res_company company ON company.id = so.company_id
-              JOIN company_default ON company_default.company_id = company.id
+              FROM sale_order so
+              %(company)s
               JOIN res_partner customer ON customer.id = so.partner_id
               LEFT JOIN res_partner parent ON parent.id = customer.parent_id
               LEFT JOIN res_partner invoice_partner
@@ -349,35 +401,31 @@ def dashboard_query(today, consumption_line, defaults):
               LEFT JOIN res_partner invoice_commercial
                      ON invoice_commercial.id = invoice_partner.commercial_partner_id
               LEFT JOIN res_currency currency ON currency.id = so.currency_id
-              LEFT JOIN generated_count ON generated_count.order_id = so.id
-              LEFT JOIN last_invoice ON last_invoice.order_id = so.id
-              LEFT JOIN last_invoice_amount ON last_invoice_amount.order_id = so.id
-              LEFT JOIN duplicate ON duplicate.order_id = so.id
-              LEFT JOIN unaccounted_product ON unaccounted_product.order_id = so.id
-        )
-        SELECT dashboard.*,
-               flags.*,
-               flags.has_missing_invoice::int + flags.has_duplicate_invoice::int
-                   + dashboard.has_amount_discrepancy::int + dashboard.has_missing_email::int
-                   + flags.has_inconsistency::int + flags.has_generation_error::int AS problem_count
-          FROM dashboard
+              %(schedule)s
+              %(invoices)s
+              %(duplicate)s
+             WHERE so.recurrence_enabled AND so.state = 'sale'
+          ) dashboard
          CROSS JOIN LATERAL (
              SELECT dashboard.missing_count > 0 AS has_missing_invoice,
                     dashboard.duplicate_period_count > 0 AS has_duplicate_invoice,
+                    COALESCE(abs(dashboard.last_invoice_amount - dashboard.amount_untaxed)
+                             >= dashboard.rounding / 2, FALSE) AS has_amount_discrepancy,
                     dashboard.is_parent_missing OR dashboard.is_partner_archived
                         OR dashboard.is_company_mismatch OR dashboard.product_without_account_id IS NOT NULL
                         OR dashboard.is_payment_term_missing AS has_inconsistency,
                     dashboard.generation_error IS NOT NULL AS has_generation_error
          ) flags
         """,
-        schedule=_schedule_cte(today),
-        invoices=_invoice_ctes(consumption_line),
-        duplicates=_duplicate_ctes(),
-        companies=_company_ctes(defaults),
-        unaccounted_product=_unaccounted_product_cte(),
         months_per_period=months_per_period,
         next_document_date=next_document_date_sql(today),
+        last_invoice_amount=last_invoice_amount,
+        unaccounted_product=_unaccounted_product_sql(),
         partner_payment_term=property_sql(
-            SQL("invoice_commercial.property_payment_term_id"), SQL("company_default.payment_term")
+            SQL("invoice_commercial.property_payment_term_id"), SQL("company.payment_term")
         ),
+        company=_company_join(defaults),
+        schedule=_schedule_joins(today),
+        invoices=_invoice_joins(today),
+        duplicate=_duplicate_join(),
     )

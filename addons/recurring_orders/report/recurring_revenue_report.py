@@ -65,6 +65,7 @@ class RecurringRevenueReport(models.Model):
 
     @property
     def _table_query(self):
+        self.env["recurring.dashboard"]._disable_jit()
         return self._revenue_query()
 
     def _revenue_query(self):
@@ -102,7 +103,8 @@ class RecurringRevenueReport(models.Model):
               CROSS JOIN LATERAL (
                   SELECT GREATEST(1, LEAST(%(max_months)s, %(months)s)) AS month_count
               ) spread
-              CROSS JOIN LATERAL generate_series(0, spread.month_count - 1) AS span(month_index)
+              JOIN generate_series(0, %(max_months)s - 1) AS span(month_index)
+                ON span.month_index < spread.month_count
              WHERE move.recurring_order_id IS NOT NULL
                AND move.recurring_period_start IS NOT NULL
                AND move.state != 'cancel'

@@ -39,7 +39,9 @@ class TestRecurringDashboardAccess(RecurringDashboardCase):
         orders = own | unassigned | someone_else
         self.assertEqual(self._visible_orders(self.own_salesman, orders), own | unassigned)
         self.assertEqual(self._visible_orders(self.billing_user, orders), orders)
-        counts = self.dashboard.with_user(self.own_salesman).get_problem_counts([("order_id", "in", orders.ids)])
+        counts = self.dashboard.with_user(self.own_salesman).get_problem_counts(
+            [("order_id", "in", orders.ids)]
+        )
         self.assertEqual(counts["total"], 2, "the counts apply the same rules")
 
     @freeze_time("2026-03-15")
@@ -57,8 +59,10 @@ class TestRecurringDashboardAccess(RecurringDashboardCase):
         self.assertEqual(
             self._visible_orders(self.own_salesman, orders, self.company | self.other_company), orders
         )
-        content = self.env["recurring.dashboard.xlsx"].with_user(self.billing_user)._generate(
-            [("order_id", "in", orders.ids)]
+        content = (
+            self.env["recurring.dashboard.xlsx"]
+            .with_user(self.billing_user)
+            ._generate([("order_id", "in", orders.ids)])
         )
         sheet = openpyxl.load_workbook(io.BytesIO(content))["Orders"]
         exported = [row[0] for row in sheet.iter_rows(min_row=2, values_only=True) if row[0] != "Total"]

@@ -34,7 +34,9 @@ class TestRecurringDashboardExport(RecurringDashboardCase):
         quarterly = self._create_order(recurrence_frequency="quarterly")
         self._generate(quarterly)
         silent = self.env["res.partner"].create({"name": "Silent SA", "is_company": True})
-        no_email = self._create_order(partner=silent, recurrence_invoice_state="sent", recurrence_bill_parent=True)
+        no_email = self._create_order(
+            partner=silent, recurrence_invoice_state="sent", recurrence_bill_parent=True
+        )
         orders = healthy | missing | quarterly | no_email
         workbook = self._workbook([("order_id", "in", orders.ids)])
 
@@ -85,12 +87,15 @@ class TestRecurringDashboardExport(RecurringDashboardCase):
         self.assertEqual(totals["Problems"], 1 + 3)
 
         self.assertEqual(
-            {row["Order"] for row in self._records(workbook["Missing invoices"])}, {missing.name, no_email.name}
+            {row["Order"] for row in self._records(workbook["Missing invoices"])},
+            {missing.name, no_email.name},
         )
         emails = self._records(workbook["Missing emails"])
         self.assertEqual([row["Order"] for row in emails], [no_email.name])
         self.assertIn("Silent SA has no email address", emails[0]["Details"])
-        self.assertEqual([row["Order"] for row in self._records(workbook["Inconsistencies"])], [no_email.name])
+        self.assertEqual(
+            [row["Order"] for row in self._records(workbook["Inconsistencies"])], [no_email.name]
+        )
         self.assertEqual(self._records(workbook["Duplicate invoices"]), [])
 
         revenue = self._records(workbook["Revenue per month"])
@@ -102,9 +107,13 @@ class TestRecurringDashboardExport(RecurringDashboardCase):
             self.assertEqual(month["Monthly Recurring Revenue"], 280.0)
         self.assertEqual(by_month[D(2026, 1, 1)]["Invoiced Subscription"], 420.0)
         self.assertEqual(by_month[D(2026, 2, 1)]["Invoiced Subscription"], 210.0)
-        revenue_total = next(row for row in workbook["Revenue per month"].iter_rows(values_only=True) if row[0] == "Total")
+        revenue_total = next(
+            row for row in workbook["Revenue per month"].iter_rows(values_only=True) if row[0] == "Total"
+        )
         revenue_header = next(workbook["Revenue per month"].iter_rows(values_only=True))
-        self.assertEqual(dict(zip(revenue_header, revenue_total, strict=True))["Monthly Recurring Revenue"], 840.0)
+        self.assertEqual(
+            dict(zip(revenue_header, revenue_total, strict=True))["Monthly Recurring Revenue"], 840.0
+        )
 
     @freeze_time("2026-03-15")
     def test_amount_discrepancy_sheet(self):
