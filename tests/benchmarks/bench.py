@@ -19,7 +19,7 @@ import psycopg2
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from scenarios import RATIOS, SCENARIOS  # noqa: E402
+from scenarios import RATIOS, SCENARIOS
 
 
 def _admin(sql):

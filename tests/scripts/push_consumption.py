@@ -1,11 +1,12 @@
 """An integrator's client: pushes consumption rows to /json/2/consumption.record/ingest in calls of --chunk.
 
 Rows have external refs `ref-<n>` for n in [--first, --last). Prints the summed answers as JSON:
-{"created": n, "skipped": n, "errors": n, "calls": n}.
+{"created": n, "skipped": n, "errors": n, "calls": n, "seconds": s}.
 """
 
 import argparse
 import json
+import time
 from datetime import date
 
 import requests
@@ -23,6 +24,7 @@ args = parser.parse_args()
 session = requests.Session()
 session.headers.update({"Authorization": f"bearer {args.api_key}", "X-Odoo-Database": args.database})
 totals = {"created": 0, "skipped": 0, "errors": 0, "calls": 0}
+started = time.perf_counter()
 for start in range(args.first, args.last, args.chunk):
     rows = [
         {
@@ -41,4 +43,5 @@ for start in range(args.first, args.last, args.chunk):
     totals["skipped"] += answer["skipped"]
     totals["errors"] += len(answer["errors"])
     totals["calls"] += 1
+totals["seconds"] = time.perf_counter() - started
 print(json.dumps(totals))

@@ -2,6 +2,7 @@ from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
+from odoo.tools import SQL, unique
 
 # Dates accepted on a consumption record: usage older than this is not billable any more, usage further
 # ahead is a typo (a year 2062 instead of 2026). The same window applies to the form, import and ingest().
@@ -13,6 +14,10 @@ BILLING_FIELDS = frozenset({
     "partner_id", "product_id", "date", "quantity", "uom_id", "rate", "has_rate", "company_id",
     "billed", "invoice_id", "invoice_line_id", "sale_line_id",
 })
+
+# The amount preview is priced by pricelist_priority, not stored: grouped views (list totals, pivot, graph)
+# get it summed per group by this aggregate, computed from the grouped records.
+AMOUNT_PREVIEW_SUM = "amount_preview:sum"
 
 # Marker the billing engine puts in the context to update the links of invoiced records. It is a Python
 # object, so no external caller (JSON-RPC, XML-RPC, JSON-2 "context") can forge it.
@@ -95,8 +100,10 @@ class ConsumptionRecord(models.Model):
         [("explicit", "Explicit rate"), ("pricelist", "Price list"), ("catalog", "Catalog price")],
         string="Price Source", compute="_compute_amount_preview",
     )
-    amount_preview = fields.Monetary(
-        string="Amount", compute="_compute_amount_preview",
+    # A float shown with the monetary widget: a Monetary field would make grouped views ask for sums per
+    # currency, which a non-stored amount cannot give.
+    amount_preview = fields.Float(
+        string="Amount", compute="_compute_amount_preview", aggregator="sum",
         help="Quantity x unit price: what billing this record alone would charge.",
     )
 
@@ -171,6 +178,22 @@ class ConsumptionRecord(models.Model):
             "company_id": self.company_id.id,
             "explicit_price": self.rate if self.has_rate else None,
         }
+
+    @api.model
+    def _read_group_select(self, aggregate_spec, query):
+        if aggregate_spec == AMOUNT_PREVIEW_SUM:
+            # the ids of each group; _read_group_postprocess_aggregate() turns them into the sum
+            return SQL("ARRAY_AGG(%s)", self._field_to_sql(self._table, "id", query))
+        return super()._read_group_select(aggregate_spec, query)
+
+    @api.model
+    def _read_group_postprocess_aggregate(self, aggregate_spec, raw_values):
+        if aggregate_spec != AMOUNT_PREVIEW_SUM:
+            return super()._read_group_postprocess_aggregate(aggregate_spec, raw_values)
+        id_lists = [ids or [] for ids in raw_values]
+        records = self.browse(unique(id_ for ids in id_lists for id_ in ids))
+        amount_by_id = dict(zip(records.ids, records.mapped("amount_preview"), strict=True))
+        return (sum(amount_by_id[id_] for id_ in ids) for ids in id_lists)
 
     @api.model
     def _uom_compatible(self, product_uom, uom):
@@ -262,7 +285,12 @@ class ConsumptionRecord(models.Model):
         """Re-importing a file creates nothing twice: a row whose external reference already exists in
         its company (or earlier in the file) stands for that record instead of creating a new one."""
         if self.env.context.get("consumption_import"):
-            vals_list = [{"origin": "import", **vals} for vals in vals_list]
+            # An empty unit column means the product's unit, as in the form.
+            vals_list = [
+                {"origin": "import", **{key: value for key, value in vals.items()
+                                        if key != "uom_id" or value}}
+                for vals in vals_list
+            ]
         keys = [
             (vals.get("company_id") or self.env.company.id, vals["external_ref"]) if vals.get("external_ref")
             else None

@@ -396,7 +396,9 @@ class ConsumptionRecord(models.Model):
             ),
         ))
         records = self.browse(row[0] for row in self.env.cr.fetchall())
-        # What create() does after its INSERT: let dependent stored fields and caches know.
+        # What create() does after its INSERT: the values just stored are final (protected from
+        # recomputation), fields of other records that depend on them are notified.
         self.env.invalidate_all(flush=False)
-        records.modified(columns, create=True)
+        with self.env.protecting([self._fields[fname] for fname in columns], records):
+            records.modified(self._fields, create=True)
         return records.ids

@@ -1,4 +1,4 @@
-from odoo import fields, models
+from odoo import api, fields, models
 
 
 class ResPartner(models.Model):
@@ -33,3 +33,15 @@ class ResPartner(models.Model):
         action["domain"] = [("partner_id", "child_of", self.id)]
         action["context"] = {"default_partner_id": self.id, "search_default_unbilled": 1}
         return action
+
+    @api.model
+    def name_search(self, name="", domain=None, operator="ilike", limit=100):
+        """When consumption is imported, a customer VAT or reference shared by a company and its
+        contacts (Odoo copies the VAT to contacts) designates the company, not an ambiguous match."""
+        results = super().name_search(name, domain, operator, limit)
+        if self.env.context.get("consumption_import") and operator == "=" and len(results) > 1:
+            partners = self.browse(partner_id for partner_id, _name in results)
+            commercial = partners.commercial_partner_id
+            if len(commercial) == 1 and commercial in partners:
+                return [(commercial.id, commercial.display_name)]
+        return results

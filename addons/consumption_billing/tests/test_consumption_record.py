@@ -270,3 +270,31 @@ class TestConsumptionRecord(ConsumptionCase):
         self.assertEqual(order.order_line.consumption_record_ids, record)
         order.order_line.unlink()
         self.assertFalse(record.sale_line_id, "deleting the line releases the record (ondelete set null)")
+
+    def test_amount_preview_summed_in_grouped_views(self):
+        self.Record.create(
+            [
+                self.record_values(quantity=10),
+                self.record_values(quantity=30, date="2026-04-02"),
+                self.record_values(product_id=self.bank.id, quantity=3, rate=1.0),
+            ]
+        )
+        self.assertEqual(self.Record.fields_get(["amount_preview"])["amount_preview"]["aggregator"], "sum")
+        domain = [("partner_id", "=", self.customer.id)]
+        groups = self.Record.formatted_read_group(
+            domain, ["product_id"], ["amount_preview:sum", "quantity:sum"]
+        )
+        by_product = {group["product_id"][0]: group for group in groups}
+        self.assertAlmostEqual(by_product[self.phone.id]["amount_preview:sum"], 4.0)
+        self.assertEqual(by_product[self.phone.id]["quantity:sum"], 40)
+        self.assertAlmostEqual(by_product[self.bank.id]["amount_preview:sum"], 3.0)
+        pivot = self.Record.formatted_read_grouping_sets(
+            domain, [["product_id", "date:month"], []], ["amount_preview:sum"]
+        )
+        self.assertAlmostEqual(pivot[1][0]["amount_preview:sum"], 7.0, msg="grand total")
+        months = {
+            group["date:month"][1]: group["amount_preview:sum"]
+            for group in pivot[0]
+            if group["product_id"][0] == self.phone.id
+        }
+        self.assertEqual(sorted(months.values()), [1.0, 3.0])

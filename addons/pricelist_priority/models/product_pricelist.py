@@ -251,20 +251,20 @@ class ProductPricelist(models.Model):
                 continue
             if field_name == "currency_id":
                 problem = self.env._(
-                    "the currency %(currency)s has no exchange rate: add one in Accounting settings, "
-                    "or ask for the price in another currency.",
+                    "the currency %(currency)s has no exchange rate: add one on the currency "
+                    "(Accounting > Configuration > Currencies) or ask for the price in another currency.",
                     currency=currency.name,
                 )
             else:
                 problem = self.env._(
                     "the customer's price list is in %(currency)s, which has no exchange rate: add one "
-                    "in Accounting settings.",
+                    "on the currency (Accounting > Configuration > Currencies).",
                     currency=currency.name,
                 )
             errors.append((request["index"], field_name, problem))
 
     def _raise_billing_request_errors(self, errors):
-        errors = sorted(set(errors), key=lambda error: error[0])
+        errors = sorted(set(errors))
         lines = [
             self.env._(
                 "Request %(index)s, field %(field)s: %(problem)s",

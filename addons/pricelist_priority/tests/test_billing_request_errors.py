@@ -78,3 +78,18 @@ class TestBillingRequestErrors(BillingPriceCase):
         self.assertIn("Request 3, field uom_id", message)
         self.assertNotIn("Request 0", message)
         self.assertNotIn("Request 2", message)
+
+    def test_error_in_french(self):
+        self.env["res.lang"]._activate_lang("fr_FR")
+        self.env["ir.module.module"]._load_module_terms(["pricelist_priority"], ["fr_FR"], overwrite=True)
+        with self.assertRaises(ValidationError) as caught:
+            self.env["product.pricelist"].with_context(lang="fr_FR").resolve_billing_prices(
+                [self.good_request(quantity=-1)]
+            )
+        self.assertIn("Demande 0, champ quantity : doit être nul ou positif", str(caught.exception))
+        labels = dict(
+            self.env["account.move.line"]
+            .with_context(lang="fr_FR")
+            .fields_get(["price_source"])["price_source"]["selection"]
+        )
+        self.assertEqual(labels["catalog"], "Prix catalogue")

@@ -1,5 +1,6 @@
 from datetime import date, datetime
 
+from odoo.fields import Command
 from odoo.tests import tagged
 
 from .common import BillingPriceCase
@@ -344,3 +345,85 @@ class TestResolveBillingPrices(BillingPriceCase):
 
     def test_no_request(self):
         self.assertEqual(self.env["product.pricelist"].resolve_billing_prices([]), [])
+
+    def test_readme_worked_example(self):
+        """The table of readme/USAGE.md."""
+        tier_rule, sms_rule = self.add_rules(
+            self.pricelist,
+            {
+                "applied_on": "0_product_variant",
+                "product_id": self.phone_units.id,
+                "fixed_price": 8.0,
+                "min_quantity": 50,
+            },
+            {"applied_on": "0_product_variant", "product_id": self.sms.id, "fixed_price": 0.0},
+        )
+        rows = [
+            (self.phone_units, 10, 0.0, (0.0, "explicit", False)),
+            (self.phone_units, 60, None, (8.0, "pricelist", tier_rule.id)),
+            (self.phone_units, 20, None, (10.0, "catalog", False)),
+            (self.sms, 100, None, (0.0, "pricelist", sms_rule.id)),
+            (self.storage, 20, None, (3.0, "catalog", False)),
+        ]
+        results = self.env["product.pricelist"].resolve_billing_prices(
+            [
+                {
+                    "partner_id": self.customer.id,
+                    "product_id": product.id,
+                    "quantity": quantity,
+                    "explicit_price": rate,
+                }
+                for product, quantity, rate, __ in rows
+            ]
+        )
+        self.assertEqual(
+            [(result["price"], result["source"], result["rule_id"]) for result in results],
+            [expected for __, __, __, expected in rows],
+        )
+
+    def test_salesperson_and_invoicing_user_can_resolve(self):
+        eur_pricelist = self.env["product.pricelist"].create(
+            {"name": "Euro customers", "currency_id": self.eur.id}
+        )
+        (rule,) = self.add_rules(
+            eur_pricelist,
+            {
+                "applied_on": "3_global",
+                "compute_price": "formula",
+                "base": "pricelist",
+                "base_pricelist_id": self.pricelist.id,
+                "price_discount": 50,
+            },
+        )
+        self.customer.property_product_pricelist = eur_pricelist
+        Users = self.env["res.users"].with_context(no_reset_password=True)
+        for login, group in (
+            ("billing_salesperson", "sales_team.group_sale_salesman"),
+            ("billing_accountant", "account.group_account_invoice"),
+        ):
+            user = Users.create(
+                {
+                    "name": login,
+                    "login": login,
+                    "group_ids": [Command.set([self.env.ref(group).id])],
+                }
+            )
+            (result,) = (
+                self.env["product.pricelist"]
+                .with_user(user)
+                .resolve_billing_prices(
+                    [
+                        {
+                            "partner_id": self.customer.id,
+                            "product_id": self.phone_units.id,
+                            "quantity": 1,
+                            "date": date(2026, 3, 15),
+                            "currency_id": self.usd.id,
+                        }
+                    ]
+                )
+            )
+            # 10 USD catalog - 50 % = 4 EUR at March's rate, asked in USD: 5 USD.
+            self.assertEqual(
+                result, {"price": 5.0, "source": "pricelist", "rule_id": rule.id, "currency_id": self.usd.id}
+            )

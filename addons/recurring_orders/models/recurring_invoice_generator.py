@@ -351,7 +351,7 @@ class RecurringInvoiceGenerator(models.AbstractModel):
                             )
                         )
                     self.env["account.move.send"]._generate_and_send_invoices(
-                        invoice, sending_methods=["email"], allow_fallback_pdf=True
+                        invoice, sending_methods=["email"]
                     )
             except TRANSIENT_ERRORS:
                 raise

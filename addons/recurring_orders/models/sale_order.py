@@ -532,9 +532,11 @@ class SaleOrder(models.Model):
         return field_name.startswith("recurrence_") or field_name in self._finalized_writable_fields()
 
     def _check_finalized_write(self, field_names):
-        refused = sorted(name for name in field_names if not self._is_writable_when_finalized(name))
         finalized = self.filtered("finalized")
-        if finalized and refused:
+        if not finalized:
+            return
+        refused = sorted(name for name in field_names if not self._is_writable_when_finalized(name))
+        if refused:
             labels = ", ".join(self._fields[name].get_description(self.env)["string"] for name in refused)
             raise UserError(
                 self.env._(

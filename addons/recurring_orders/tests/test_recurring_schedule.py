@@ -3,6 +3,7 @@
 from freezegun import freeze_time
 
 from odoo.exceptions import ValidationError
+from odoo.fields import Command
 from odoo.tests import Form, tagged
 
 from .common import D, RecurringOrdersCase
@@ -187,6 +188,15 @@ class TestRecurringSchedule(RecurringOrdersCase):
                 order.flush_recordset()
             self.assertIn("{YYYY}, {YY}, {MM}, {MMM}, {DD}, {Q}", str(caught.exception))
 
+    def test_invalid_subject_message_is_translated(self):
+        order = self._create_order(confirm=False).with_context(lang="fr_FR")
+        with self.assertRaises(ValidationError) as caught:
+            order.recurrence_subject = "Abonnement {MOIS}"
+            order.flush_recordset()
+        message = str(caught.exception)
+        self.assertIn("Variable inconnue « {MOIS} » en position 12", message)
+        self.assertIn("Variables valides : {YYYY}, {YY}, {MM}, {MMM}, {DD}, {Q}", message)
+
     def test_end_before_start_is_refused(self):
         with self.assertRaises(ValidationError):
             self._create_order(
@@ -235,3 +245,28 @@ class TestRecurringSchedule(RecurringOrdersCase):
             self.assertIn("Trimestre 4 décembre 2028", preview, "the 12th generation, October 15, 2028")
             self.assertEqual(preview.count("<tr>"), 13)
             self.assertEqual(preview.count("badge"), 1, "only the first generation is due")
+
+    @freeze_time("2026-02-10")
+    def test_salesperson_sets_up_recurrence_with_own_rights(self):
+        salesperson = self.env["res.users"].create(
+            {
+                "name": "Recurring Salesperson",
+                "login": "recurring_salesperson",
+                "group_ids": [Command.set(self.env.ref("sales_team.group_sale_salesman").ids)],
+            }
+        )
+        order = self._create_order(confirm=False, recurrence_enabled=False)
+        order.user_id = salesperson
+        with Form(order.with_user(salesperson)) as form:
+            form.recurrence_enabled = True
+            form.recurrence_date_start = D(2026, 2, 1)
+            form.recurrence_subject = "Plan {MMM}"
+            self.assertIn("Plan February", form.recurrence_preview)
+        self.assertEqual(order.recurrence_next_date, D(2026, 2, 1))
+        order.action_confirm()
+
+        invoices, failures = order.with_user(salesperson)._generate_recurring_invoices()
+
+        self.assertFalse(invoices, "a salesperson without invoicing rights creates no invoice")
+        self.assertIn(order, failures)
+        self.assertTrue(order.recurrence_last_error)
