@@ -362,6 +362,20 @@ class TestRecurringDashboardSchedule(RecurringDashboardCase):
                         self.assertEqual(row.missing_count, len(expected))
                         self.assertEqual(row.has_missing_invoice, bool(expected))
 
+    def test_invoices_of_an_earlier_frequency_count_for_the_periods_they_start(self):
+        with freeze_time("2026-03-15"):
+            order = self._healthy_order()
+            order.recurrence_frequency = "quarterly"
+            self.assertEqual(self._row(order).missing_count, 0, "January's invoice starts the first quarter")
+        with freeze_time("2026-04-15"):
+            row = self._row(order)
+            self.assertEqual(row.missing_count, 1, "February's and March's invoices do not start a quarter")
+            self.assertEqual(row.next_date, D(2026, 4, 1))
+            invoiced = order._recurrence_invoiced_periods()
+            self.assertEqual(
+                len(order._recurrence_uninvoiced_dates(invoiced[order.id], until=D(2026, 4, 15))), 1
+            )
+
     @freeze_time("2026-03-15")
     def test_monthly_recurring_revenue_per_frequency(self):
         expected = {
