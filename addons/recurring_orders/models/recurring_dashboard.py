@@ -220,6 +220,18 @@ class RecurringDashboard(models.Model):
             SQL.identifier(line_alias),
         )
 
+    def _consumption_lines_sql(self):
+        """SQL subquery (in parentheses) of the ids of the invoice lines that bill consumption."""
+        field = self.env["account.move.line"]._fields.get("consumption_record_ids")
+        if not field:
+            return SQL("(SELECT NULL::int WHERE FALSE)")
+        return SQL(
+            "(SELECT consumption.%s FROM %s consumption WHERE consumption.%s IS NOT NULL)",
+            SQL.identifier(field.inverse_name),
+            SQL.identifier(self.env[field.comodel_name]._table),
+            SQL.identifier(field.inverse_name),
+        )
+
     def _ir_default_sql(self, model_name, field_name):
         """SQL of the company-wide default (``ir.default``, as jsonb) of a company-dependent field for
         ``company.id``: the value of a record that has none of its own in that company."""

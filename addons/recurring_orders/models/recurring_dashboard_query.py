@@ -37,8 +37,8 @@ def period_start_sql(day, frequency):
             WHEN 'monthly' THEN date_trunc('month', %(day)s::timestamp)::date
             WHEN 'quarterly' THEN date_trunc('quarter', %(day)s::timestamp)::date
             WHEN 'semiannual' THEN make_date(
-                extract(year FROM %(day)s)::int,
-                CASE WHEN extract(month FROM %(day)s) <= 6 THEN 1 ELSE 7 END,
+                date_part('year', %(day)s)::int,
+                CASE WHEN date_part('month', %(day)s) <= 6 THEN 1 ELSE 7 END,
                 1)
             ELSE date_trunc('year', %(day)s::timestamp)::date
         END)""",
@@ -65,53 +65,63 @@ def period_length_sql(frequency):
 def months_between_sql(first, last):
     """SQL of the number of calendar months from the month of ``first`` to the month of ``last``."""
     return SQL(
-        "((extract(year FROM %(last)s) - extract(year FROM %(first)s)) * 12"
-        " + extract(month FROM %(last)s) - extract(month FROM %(first)s))::int",
+        "((date_part('year', %(last)s) - date_part('year', %(first)s)) * 12"
+        " + date_part('month', %(last)s) - date_part('month', %(first)s))::int",
         first=first,
         last=last,
     )
 
 
-def _schedule_joins(today, order="so"):
-    """Lateral expressions on the order ``order``: ``due.due_count`` (its generation dates up to today and
-    up to its end date), the period starts of its first due date and of today (``due.*``) and of its last
-    due date (``last_due.last_due_period_start``)."""
+def schedule_sql(today, order="so"):
+    """SQL subquery of the schedule of the order ``order`` as of ``today``: ``due_count`` (its generation
+    dates up to today and up to its end date), the period starts of its first due date, of its last due
+    date and of today, its step in months (``month_step``, 0 for daily and weekly) and ``is_weekly``.
+
+    Each stage is computed once per order (``OFFSET 0`` keeps PostgreSQL from copying an expression into
+    every place that reads it).
+    """
     start = SQL("%s.recurrence_date_start", SQL.identifier(order))
     end = SQL("%s.recurrence_date_end", SQL.identifier(order))
     frequency = SQL("%s.recurrence_frequency", SQL.identifier(order))
     step = period_length_sql(frequency)
-    month_steps = SQL(
-        "(%s / (CASE %s WHEN 'monthly' THEN 1 WHEN 'quarterly' THEN 3 WHEN 'semiannual' THEN 6 ELSE 12 END))",
-        months_between_sql(start, SQL("bound.due_until")),
-        frequency,
-    )
     return SQL(
-        """CROSS JOIN LATERAL (
-                SELECT LEAST(%(today)s::date, COALESCE(%(end)s, %(today)s::date)) AS due_until
-           ) bound
-           CROSS JOIN LATERAL (
-                SELECT CASE
-                    WHEN %(start)s IS NULL THEN 0
-                    WHEN bound.due_until < %(start)s THEN 0
-                    WHEN %(frequency)s IN ('daily', 'weekly') THEN
-                        (bound.due_until - %(start)s)
-                            / (CASE %(frequency)s WHEN 'daily' THEN 1 ELSE 7 END) + 1
-                    -- the last step of the due month may still be ahead (start on the 20th, today the 10th)
-                    WHEN (%(start)s + %(month_steps)s * %(step)s)::date > bound.due_until THEN %(month_steps)s
-                    ELSE %(month_steps)s + 1
-                END AS due_count,
-                %(first_period_start)s AS first_period_start,
-                %(today_period_start)s AS today_period_start
-           ) due
-           CROSS JOIN LATERAL (
-                SELECT CASE WHEN due.due_count > 0 THEN %(last_due_period_start)s END AS last_due_period_start
-           ) last_due""",
+        """(SELECT due.due_count, due.first_period_start, due.today_period_start, bound.month_step,
+                   bound.is_weekly,
+                   CASE WHEN due.due_count > 0 THEN %(last_due_period_start)s END AS last_due_period_start
+              FROM (
+                  SELECT bound.due_until, bound.month_step, bound.day_step, bound.is_weekly,
+                         %(months)s / NULLIF(bound.month_step, 0) AS month_steps
+                    FROM (
+                        SELECT LEAST(%(today)s::date, COALESCE(%(end)s, %(today)s::date)) AS due_until,
+                               CASE %(frequency)s WHEN 'monthly' THEN 1 WHEN 'quarterly' THEN 3
+                                   WHEN 'semiannual' THEN 6 WHEN 'annual' THEN 12 ELSE 0 END AS month_step,
+                               CASE %(frequency)s WHEN 'daily' THEN 1 WHEN 'weekly' THEN 7 ELSE 0 END
+                                   AS day_step,
+                               %(frequency)s = 'weekly' AS is_weekly
+                        OFFSET 0
+                    ) bound
+                  OFFSET 0
+              ) bound
+             CROSS JOIN LATERAL (
+                 SELECT CASE
+                            WHEN %(start)s IS NULL OR bound.due_until < %(start)s THEN 0
+                            WHEN bound.day_step > 0 THEN (bound.due_until - %(start)s) / bound.day_step + 1
+                            -- the last step of the due month may be ahead (start on the 20th, today the 10th)
+                            WHEN (%(start)s + bound.month_steps * %(step)s)::date > bound.due_until
+                                THEN bound.month_steps
+                            ELSE bound.month_steps + 1
+                        END AS due_count,
+                        %(first_period_start)s AS first_period_start,
+                        %(today_period_start)s AS today_period_start
+                 OFFSET 0
+             ) due
+        )""",
         today=today,
         start=start,
         end=end,
         frequency=frequency,
         step=step,
-        month_steps=month_steps,
+        months=months_between_sql(start, SQL("bound.due_until")),
         first_period_start=period_start_sql(start, frequency),
         today_period_start=period_start_sql(SQL("%s::date", today), frequency),
         last_due_period_start=period_start_sql(
@@ -155,12 +165,9 @@ def _invoice_joins(today):
                        ) AS invoiced_due_count
                   FROM account_move move
                   JOIN (
-                      SELECT schedule_order.id,
-                             %(month_step)s AS month_step,
-                             schedule_order.recurrence_frequency = 'weekly' AS is_weekly,
-                             due.first_period_start, due.today_period_start, last_due.last_due_period_start
+                      SELECT schedule_order.id, schedule.*
                         FROM sale_order schedule_order
-                        %(schedule)s
+                       CROSS JOIN LATERAL %(schedule)s schedule
                        WHERE schedule_order.recurrence_enabled AND schedule_order.state = 'sale'
                       OFFSET 0
                   ) schedule ON schedule.id = move.recurring_order_id
@@ -179,11 +186,7 @@ def _invoice_joins(today):
                   ) last
            ) last_invoice ON TRUE""",
         aligned_period=_aligned_period_sql(SQL("move.recurring_period_start")),
-        month_step=SQL(
-            "(CASE schedule_order.recurrence_frequency WHEN 'monthly' THEN 1 WHEN 'quarterly' THEN 3"
-            " WHEN 'semiannual' THEN 6 WHEN 'annual' THEN 12 ELSE 0 END)"
-        ),
-        schedule=_schedule_joins(today, order="schedule_order"),
+        schedule=schedule_sql(today, order="schedule_order"),
     )
 
 
@@ -401,7 +404,9 @@ def dashboard_query(today, consumption_line, defaults):
               LEFT JOIN res_partner invoice_commercial
                      ON invoice_commercial.id = invoice_partner.commercial_partner_id
               LEFT JOIN res_currency currency ON currency.id = so.currency_id
-              %(schedule)s
+              LEFT JOIN LATERAL (
+                  SELECT MAX(schedule.due_count) AS due_count FROM %(schedule)s schedule
+              ) due ON TRUE
               %(invoices)s
               %(duplicate)s
              WHERE so.recurrence_enabled AND so.state = 'sale'
@@ -425,7 +430,7 @@ def dashboard_query(today, consumption_line, defaults):
             SQL("invoice_commercial.property_payment_term_id"), SQL("company.payment_term")
         ),
         company=_company_join(defaults),
-        schedule=_schedule_joins(today),
+        schedule=schedule_sql(today),
         invoices=_invoice_joins(today),
         duplicate=_duplicate_join(),
     )

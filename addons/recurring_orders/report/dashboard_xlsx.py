@@ -7,6 +7,7 @@ revenue from one grouped query: no ORM read per row.
 
 import io
 import json
+from collections import namedtuple
 from urllib.parse import urlencode
 
 import xlsxwriter
@@ -16,6 +17,9 @@ from odoo import api, fields, models
 from odoo.tools import SQL
 
 from ..models.recurring_dashboard import PROBLEMS
+
+# A column of a sheet: the key of its value in a row, its header, its kind (picks the cell format), its width.
+Column = namedtuple("Column", "key header kind width")
 
 EXPORT_ROUTE = "/recurring_orders/dashboard/xlsx"
 # Excel refuses these characters in sheet names, and names longer than 31 characters.
@@ -43,62 +47,62 @@ class RecurringDashboardXlsx(models.AbstractModel):
 
     @api.model
     def _order_columns(self):
-        """``(key, header, kind, width)`` of the orders sheet; ``kind`` picks the cell format."""
+        """The columns of the orders sheet."""
         return [
-            ("name", self.env._("Order"), "text", 14),
-            ("partner_name", self.env._("Customer"), "text", 28),
-            ("invoice_partner_name", self.env._("Invoiced Partner"), "text", 28),
-            ("user_name", self.env._("Salesperson"), "text", 18),
-            ("company_name", self.env._("Company"), "text", 18),
-            ("frequency", self.env._("Frequency"), "text", 12),
-            ("invoice_state", self.env._("Generated Invoices"), "text", 14),
-            ("date_start", self.env._("First Generation"), "date", 12),
-            ("date_end", self.env._("Last Generation"), "date", 12),
-            ("next_date", self.env._("Next Generation"), "date", 12),
-            ("next_document_date", self.env._("Next Invoice Date"), "date", 12),
-            ("currency_name", self.env._("Currency"), "text", 9),
-            ("amount_untaxed", self.env._("Recurring Untaxed"), "money", 14),
-            ("amount_total", self.env._("Recurring Total"), "money", 14),
-            (
+            Column("name", self.env._("Order"), "text", 14),
+            Column("partner_name", self.env._("Customer"), "text", 28),
+            Column("invoice_partner_name", self.env._("Invoiced Partner"), "text", 28),
+            Column("user_name", self.env._("Salesperson"), "text", 18),
+            Column("company_name", self.env._("Company"), "text", 18),
+            Column("frequency", self.env._("Frequency"), "text", 12),
+            Column("invoice_state", self.env._("Generated Invoices"), "text", 14),
+            Column("date_start", self.env._("First Generation"), "date", 12),
+            Column("date_end", self.env._("Last Generation"), "date", 12),
+            Column("next_date", self.env._("Next Generation"), "date", 12),
+            Column("next_document_date", self.env._("Next Invoice Date"), "date", 12),
+            Column("currency_name", self.env._("Currency"), "text", 9),
+            Column("amount_untaxed", self.env._("Recurring Untaxed"), "money", 14),
+            Column("amount_total", self.env._("Recurring Total"), "money", 14),
+            Column(
                 "monthly_recurring_revenue",
                 self.env._("Monthly Recurring Revenue (company currency)"),
                 "money",
                 16,
             ),
-            ("current_period_invoice_count", self.env._("Invoices This Period"), "int", 10),
-            ("invoice_count", self.env._("Generated Invoices Count"), "int", 10),
-            ("last_invoice_name", self.env._("Last Invoice"), "text", 18),
-            ("last_invoice_amount", self.env._("Last Invoice Subscription"), "money", 14),
-            ("missing_count", self.env._("Missing Invoices"), "int", 10),
-            ("duplicate_period_count", self.env._("Duplicated Periods"), "int", 10),
-            ("problem_count", self.env._("Problems"), "int", 9),
-            ("problems_text", self.env._("Problem Details"), "problem", 80),
+            Column("current_period_invoice_count", self.env._("Invoices This Period"), "int", 10),
+            Column("invoice_count", self.env._("Generated Invoices Count"), "int", 10),
+            Column("last_invoice_name", self.env._("Last Invoice"), "text", 18),
+            Column("last_invoice_amount", self.env._("Last Invoice Subscription"), "money", 14),
+            Column("missing_count", self.env._("Missing Invoices"), "int", 10),
+            Column("duplicate_period_count", self.env._("Duplicated Periods"), "int", 10),
+            Column("problem_count", self.env._("Problems"), "int", 9),
+            Column("problems_text", self.env._("Problem Details"), "problem", 80),
         ]
 
     @api.model
     def _problem_columns(self, problem):
         """Columns of the sheet of one problem type: who, then what is specific, then the details."""
         specific = {
-            "missing": [("missing_count", self.env._("Missing Invoices"), "int", 10)],
-            "duplicate": [("duplicate_period_count", self.env._("Duplicated Periods"), "int", 10)],
+            "missing": [Column("missing_count", self.env._("Missing Invoices"), "int", 10)],
+            "duplicate": [Column("duplicate_period_count", self.env._("Duplicated Periods"), "int", 10)],
             "amount": [
-                ("last_invoice_name", self.env._("Last Invoice"), "text", 18),
-                ("last_invoice_amount", self.env._("Last Invoice Subscription"), "money", 14),
-                ("amount_difference", self.env._("Difference"), "money", 14),
+                Column("last_invoice_name", self.env._("Last Invoice"), "text", 18),
+                Column("last_invoice_amount", self.env._("Last Invoice Subscription"), "money", 14),
+                Column("amount_difference", self.env._("Difference"), "money", 14),
             ],
-            "failed": [("generation_error_date", self.env._("Failed On"), "datetime", 17)],
+            "failed": [Column("generation_error_date", self.env._("Failed On"), "datetime", 17)],
         }
         return [
-            ("name", self.env._("Order"), "text", 14),
-            ("partner_name", self.env._("Customer"), "text", 28),
-            ("invoice_partner_name", self.env._("Invoiced Partner"), "text", 28),
-            ("company_name", self.env._("Company"), "text", 18),
-            ("frequency", self.env._("Frequency"), "text", 12),
-            ("next_date", self.env._("Next Generation"), "date", 12),
-            ("currency_name", self.env._("Currency"), "text", 9),
-            ("amount_untaxed", self.env._("Recurring Untaxed"), "money", 14),
+            Column("name", self.env._("Order"), "text", 14),
+            Column("partner_name", self.env._("Customer"), "text", 28),
+            Column("invoice_partner_name", self.env._("Invoiced Partner"), "text", 28),
+            Column("company_name", self.env._("Company"), "text", 18),
+            Column("frequency", self.env._("Frequency"), "text", 12),
+            Column("next_date", self.env._("Next Generation"), "date", 12),
+            Column("currency_name", self.env._("Currency"), "text", 9),
+            Column("amount_untaxed", self.env._("Recurring Untaxed"), "money", 14),
             *specific.get(problem, []),
-            ("details", self.env._("Details"), "problem", 90),
+            Column("details", self.env._("Details"), "problem", 90),
         ]
 
     @api.model
@@ -123,46 +127,36 @@ class RecurringDashboardXlsx(models.AbstractModel):
         """SQL of the dashboard rows matching ``domain`` (record rules applied), with the names to print."""
         dashboard = self.env["recurring.dashboard"]
         query = dashboard._search(domain, order=dashboard._order)
-        table = SQL.identifier(dashboard._table)
-        lang = self.env.lang or "en_US"
+        table = dashboard._table
 
-        def name_of(sql_table, column, name_column="name"):
-            return SQL(
-                "(SELECT target.%s FROM %s target WHERE target.id = %s.%s)",
-                SQL.identifier(name_column),
-                SQL.identifier(sql_table),
-                table,
-                SQL.identifier(column),
-            )
+        def name_of(column, comodel_table, name_column="name", lhs=table):
+            alias = query.left_join(lhs, column, comodel_table, "id", column)
+            return SQL.identifier(alias, name_column)
 
-        product_name = SQL(
-            "COALESCE('[' || product.default_code || '] ', '')"
-            " || COALESCE(template.name ->> %s, template.name ->> 'en_US')",
-            lang,
+        user_partner = query.left_join(
+            query.left_join(table, "user_id", "res_users", "id", "user_id"),
+            "partner_id",
+            "res_partner",
+            "id",
+            "partner",
         )
+        product = query.left_join(table, "product_without_account_id", "product_product", "id", "product")
+        template = query.left_join(product, "product_tmpl_id", "product_template", "id", "template")
         return query.select(
-            SQL("%s.*", table),
-            SQL("%s AS partner_name", name_of("res_partner", "partner_id", "complete_name")),
+            SQL("%s.*", SQL.identifier(table)),
+            SQL("%s AS partner_name", name_of("partner_id", "res_partner", "complete_name")),
+            SQL("%s AS invoice_partner_name", name_of("invoice_partner_id", "res_partner", "complete_name")),
+            SQL("%s AS user_name", SQL.identifier(user_partner, "name")),
+            SQL("%s AS company_name", name_of("company_id", "res_company")),
+            SQL("%s AS customer_company_name", name_of("customer_company_id", "res_company")),
+            SQL("%s AS currency_name", name_of("currency_id", "res_currency")),
+            SQL("%s AS last_invoice_name", name_of("last_invoice_id", "account_move")),
             SQL(
-                "%s AS invoice_partner_name",
-                name_of("res_partner", "invoice_partner_id", "complete_name"),
-            ),
-            SQL(
-                "(SELECT partner.name FROM res_users target"
-                " JOIN res_partner partner ON partner.id = target.partner_id"
-                " WHERE target.id = %s.user_id) AS user_name",
-                table,
-            ),
-            SQL("%s AS company_name", name_of("res_company", "company_id")),
-            SQL("%s AS customer_company_name", name_of("res_company", "customer_company_id")),
-            SQL("%s AS currency_name", name_of("res_currency", "currency_id")),
-            SQL("%s AS last_invoice_name", name_of("account_move", "last_invoice_id")),
-            SQL(
-                "(SELECT %s FROM product_product product JOIN product_template template"
-                " ON template.id = product.product_tmpl_id WHERE product.id = %s.product_without_account_id)"
-                " AS product_name",
-                product_name,
-                table,
+                "COALESCE('[' || %s || '] ', '') || COALESCE(%s ->> %s, %s ->> 'en_US') AS product_name",
+                SQL.identifier(product, "default_code"),
+                SQL.identifier(template, "name"),
+                self.env.lang or "en_US",
+                SQL.identifier(template, "name"),
             ),
         )
 
@@ -245,8 +239,8 @@ class RecurringDashboardXlsx(models.AbstractModel):
         for index, (key, _header, kind, _width) in enumerate(columns):
             value = values.get(key)
             if value is None or value is False or value == "":
-                sheet.write_blank(row_index, index, None, formats[kind])
-            elif kind in ("date", "datetime", "month"):
+                continue
+            if kind in ("date", "datetime", "month"):
                 sheet.write_datetime(row_index, index, value, formats[kind])
             elif kind in ("money", "int"):
                 sheet.write_number(row_index, index, value, formats[kind])
@@ -355,12 +349,15 @@ class RecurringDashboardXlsx(models.AbstractModel):
         query, frequencies = self._revenue_per_month_query(domain)
         frequency_labels = dict(self.env["recurring.dashboard"]._selection_frequency())
         columns = [
-            ("month", self.env._("Month"), "month", 16),
-            ("currency_name", self.env._("Currency"), "text", 9),
-            *((f"mrr_{frequency}", frequency_labels[frequency], "money", 13) for frequency in frequencies),
-            ("monthly_amount", self.env._("Monthly Recurring Revenue"), "money", 16),
-            ("invoiced_amount", self.env._("Invoiced Subscription"), "money", 16),
-            ("consumption_amount", self.env._("Invoiced Consumption"), "money", 16),
+            Column("month", self.env._("Month"), "month", 16),
+            Column("currency_name", self.env._("Currency"), "text", 9),
+            *(
+                Column(f"mrr_{frequency}", frequency_labels[frequency], "money", 13)
+                for frequency in frequencies
+            ),
+            Column("monthly_amount", self.env._("Monthly Recurring Revenue"), "money", 16),
+            Column("invoiced_amount", self.env._("Invoiced Subscription"), "money", 16),
+            Column("consumption_amount", self.env._("Invoiced Consumption"), "money", 16),
         ]
         sheet = self._add_sheet(workbook, formats, name, columns)
         amount_keys = [key for key, _header, kind, _width in columns if kind == "money"]

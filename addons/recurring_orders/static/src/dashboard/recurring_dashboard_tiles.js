@@ -14,17 +14,22 @@ export class RecurringDashboardTiles extends Component {
         this.orm = useService("orm");
         this.action = useService("action");
         this.state = useState({ counts: null });
-        onWillStart(() => this.loadCounts(this.props.list));
+        // Never awaited: the records show at once, the counts follow (they read every row).
+        onWillStart(() => {
+            this.loadCounts(this.props.list);
+        });
         onWillUpdateProps((nextProps) => {
             if (nextProps.list !== this.props.list) {
-                // Not awaited: the records show at once, the counts follow.
                 this.loadCounts(nextProps.list);
             }
         });
     }
 
     async loadCounts(list) {
-        this.state.counts = await this.orm.call("recurring.dashboard", "get_problem_counts", [list.domain]);
+        const counts = await this.orm.call("recurring.dashboard", "get_problem_counts", [list.domain]);
+        if (list === this.props.list) {
+            this.state.counts = counts;
+        }
     }
 
     get problemFilterNames() {
