@@ -1,6 +1,11 @@
-"""Browser tour: a user enters a consumption in the form and finds it in the list."""
+"""Browser tours: a user enters a consumption in the form and finds it in the list; bills consumption
+from a draft invoice and from a customer."""
 
+from dateutil.relativedelta import relativedelta
+
+from odoo import fields
 from odoo.tests import HttpCase, tagged
+from odoo.tools import date_utils
 
 
 @tagged("post_install", "-at_install")
@@ -26,3 +31,64 @@ class TestConsumptionBillingTour(HttpCase):
         self.assertEqual((record.quantity, record.has_rate, record.rate), (250, True, 0.05))
         self.assertEqual(record.origin, "manual")
         self.assertAlmostEqual(record.amount_preview, 12.5)
+
+
+@tagged("post_install", "-at_install")
+class TestConsumptionBillingWizardTours(HttpCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.customer = cls.env["res.partner"].create({"name": "Tour Customer", "is_company": True})
+        cls.product = cls.env["product.product"].create(
+            {
+                "name": "Tour SMS",
+                "default_code": "TOUR-SMS",
+                "type": "service",
+                "list_price": 0.2,
+            }
+        )
+        previous_month = date_utils.start_of(fields.Date.today() - relativedelta(months=1), "month")
+        cls.records = cls.env["consumption.record"].create(
+            [
+                {
+                    "partner_id": cls.customer.id,
+                    "product_id": cls.product.id,
+                    "date": previous_month,
+                    "quantity": 100,
+                },
+                {
+                    "partner_id": cls.customer.id,
+                    "product_id": cls.product.id,
+                    "date": previous_month + relativedelta(days=9),
+                    "quantity": 50,
+                },
+            ]
+        )
+
+    def test_invoice_wizard(self):
+        invoice = self.env["account.move"].create(
+            {
+                "move_type": "out_invoice",
+                "partner_id": self.customer.id,
+                "invoice_date": fields.Date.today(),
+            }
+        )
+        self.start_tour(
+            f"/odoo/action-account.action_move_out_invoice_type/{invoice.id}",
+            "consumption_billing_invoice_wizard_tour",
+            login="admin",
+        )
+        self.assertEqual(invoice.invoice_line_ids.consumption_record_ids, self.records)
+        self.assertEqual(invoice.invoice_line_ids.quantity, 150)
+        self.assertAlmostEqual(invoice.amount_untaxed, 30.0)
+
+    def test_partner_action(self):
+        self.start_tour(
+            f"/odoo/action-base.action_partner_form/{self.customer.id}",
+            "consumption_billing_partner_action_tour",
+            login="admin",
+        )
+        order = self.env["sale.order"].search([("partner_id", "=", self.customer.id)])
+        self.assertEqual(len(order), 1)
+        self.assertEqual(self.records.sale_line_id, order.order_line)
+        self.assertAlmostEqual(order.amount_untaxed, 30.0)

@@ -7,6 +7,7 @@
     "author": "Usage Billing",
     "website": "https://github.com/usage-billing/odoo-usage-billing",
     "depends": ["pricelist_priority", "sale_management", "account"],
+    "external_dependencies": {"python": ["xlsxwriter"]},
     "data": [
         "security/consumption_billing_groups.xml",
         "security/ir.model.access.csv",
@@ -14,6 +15,12 @@
         "views/consumption_billing_menus.xml",
         "views/consumption_record_views.xml",
         "views/res_partner_views.xml",
+        "views/account_move_views.xml",
+        "views/sale_order_views.xml",
+        "views/res_config_settings_views.xml",
+        "wizards/consumption_invoice_wizard_views.xml",
+        "wizards/consumption_order_wizard_views.xml",
+        "data/ir_actions_server.xml",
     ],
     "demo": [
         "demo/consumption_billing_demo.xml",

@@ -1,1 +1,13 @@
-from . import account_move_line, consumption_record, consumption_record_ingest, res_partner, sale_order_line
+from . import (
+    account_move,
+    account_move_line,
+    account_move_send,
+    consumption_billing,
+    consumption_record,
+    consumption_record_ingest,
+    res_company,
+    res_config_settings,
+    res_partner,
+    sale_order,
+    sale_order_line,
+)

@@ -5,7 +5,9 @@ class AccountMoveLine(models.Model):
     _inherit = "account.move.line"
 
     consumption_record_ids = fields.One2many(
-        "consumption.record", "invoice_line_id", string="Consumption",
+        "consumption.record",
+        "invoice_line_id",
+        string="Consumption",
         groups="consumption_billing.group_consumption_user",
         help="Consumption billed on this line.",
     )

@@ -1,6 +1,7 @@
 from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
+from odoo.addons.pricelist_priority.models.billing_price_source_mixin import PRICE_SOURCES
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL, unique
 
@@ -10,10 +11,22 @@ DATE_WINDOW_PAST_YEARS = 10
 DATE_WINDOW_FUTURE_YEARS = 1
 
 # What decides the amount billed and where it was billed: frozen once the record is on a posted invoice.
-BILLING_FIELDS = frozenset({
-    "partner_id", "product_id", "date", "quantity", "uom_id", "rate", "has_rate", "company_id",
-    "billed", "invoice_id", "invoice_line_id", "sale_line_id",
-})
+BILLING_FIELDS = frozenset(
+    {
+        "partner_id",
+        "product_id",
+        "date",
+        "quantity",
+        "uom_id",
+        "rate",
+        "has_rate",
+        "company_id",
+        "billed",
+        "invoice_id",
+        "invoice_line_id",
+        "sale_line_id",
+    }
+)
 
 # The amount preview is priced by pricelist_priority, not stored: grouped views (list totals, pivot, graph)
 # get it summed per group by this aggregate, computed from the grouped records.
@@ -32,78 +45,116 @@ class ConsumptionRecord(models.Model):
     _rec_names_search = ["external_ref", "description", "product_id"]
 
     partner_id = fields.Many2one(
-        "res.partner", string="Customer", required=True, index=True, check_company=True,
+        "res.partner",
+        string="Customer",
+        required=True,
+        index=True,
+        check_company=True,
         ondelete="restrict",
     )
     product_id = fields.Many2one(
-        "product.product", required=True, index=True, check_company=True,
-        ondelete="restrict", domain=[("type", "in", ("consu", "service"))],
+        "product.product",
+        required=True,
+        index=True,
+        check_company=True,
+        ondelete="restrict",
+        domain=[("type", "in", ("consu", "service"))],
     )
     date = fields.Date(required=True, index=True, default=fields.Date.context_today)
     quantity = fields.Float(required=True, digits="Product Unit", default=1.0)
     uom_id = fields.Many2one(
-        "uom.uom", string="Unit", required=True, ondelete="restrict",
-        compute="_compute_uom_id", store=True, readonly=False, precompute=True,
+        "uom.uom",
+        string="Unit",
+        required=True,
+        ondelete="restrict",
+        compute="_compute_uom_id",
+        store=True,
+        readonly=False,
+        precompute=True,
         help="Unit of the quantity: the product's unit by default, or one convertible into it.",
     )
     has_rate = fields.Boolean(
-        string="Own Rate", default=False,
+        string="Own Rate",
+        default=False,
         help="Bill this record at its own rate (even 0) instead of the customer's price list or the "
-             "catalog price.",
+        "catalog price.",
     )
     rate = fields.Float(
         digits="Product Price",
+        aggregator=False,
         help="Price per unit of this record, used only when 'Own Rate' is set.",
     )
     billed = fields.Boolean(
-        default=False, copy=False,
+        default=False,
+        copy=False,
         help="Billed records are never billed again. Tick it to exclude a record from every billing.",
     )
     invoice_id = fields.Many2one(
-        "account.move", copy=False, index="btree_not_null", ondelete="set null",
-        check_company=True, domain=[("move_type", "in", ("out_invoice", "out_refund"))],
+        "account.move",
+        copy=False,
+        index="btree_not_null",
+        ondelete="set null",
+        check_company=True,
+        domain=[("move_type", "in", ("out_invoice", "out_refund"))],
         help="The invoice this consumption was billed in.",
     )
     sale_line_id = fields.Many2one(
-        "sale.order.line", copy=False, index="btree_not_null",
-        ondelete="set null", readonly=True,
+        "sale.order.line",
+        copy=False,
+        index="btree_not_null",
+        ondelete="set null",
+        readonly=True,
     )
     invoice_line_id = fields.Many2one(
-        "account.move.line", copy=False, index="btree_not_null",
-        ondelete="set null", readonly=True,
+        "account.move.line",
+        copy=False,
+        index="btree_not_null",
+        ondelete="set null",
+        readonly=True,
     )
     company_id = fields.Many2one("res.company", required=True, default=lambda self: self.env.company)
     currency_id = fields.Many2one(
-        related="company_id.currency_id", string="Currency",
+        related="company_id.currency_id",
+        string="Currency",
         help="Currency of the record's own rate and of its amount preview: the company's.",
     )
     description = fields.Char()
     external_ref = fields.Char(
-        string="External Reference", copy=False,
+        string="External Reference",
+        copy=False,
         help="Identifier of this consumption in the system it came from; unique per company, so a "
-             "record sent or imported twice is stored once.",
+        "record sent or imported twice is stored once.",
     )
     origin = fields.Selection(
         [("manual", "Manual"), ("import", "Import"), ("api", "API")],
-        required=True, default="manual", readonly=True,
+        required=True,
+        default="manual",
+        readonly=True,
     )
     active = fields.Boolean(default=True)
     is_locked = fields.Boolean(
-        string="Invoiced", compute="_compute_is_locked",
+        string="Invoiced",
+        compute="_compute_is_locked",
         help="On a posted invoice: its billing fields can no longer change.",
     )
     price_unit_preview = fields.Float(
-        string="Unit Price", digits="Product Price", compute="_compute_amount_preview",
+        string="Unit Price",
+        digits="Product Price",
+        compute="_compute_amount_preview",
+        aggregator=False,
         help="Price per unit this record would be billed at today on its own.",
     )
     price_source_preview = fields.Selection(
-        [("explicit", "Explicit rate"), ("pricelist", "Price list"), ("catalog", "Catalog price")],
-        string="Price Source", compute="_compute_amount_preview",
+        PRICE_SOURCES,
+        string="Price Source",
+        compute="_compute_amount_preview",
     )
     # A float shown with the monetary widget: a Monetary field would make grouped views ask for sums per
     # currency, which a non-stored amount cannot give.
     amount_preview = fields.Float(
-        string="Amount", compute="_compute_amount_preview", aggregator="sum",
+        string="Amount",
+        compute="_compute_amount_preview",
+        aggregator="sum",
         help="Quantity x unit price: what billing this record alone would charge.",
     )
 
@@ -142,7 +193,14 @@ class ConsumptionRecord(models.Model):
             ) or self.env._("New Consumption")
 
     @api.depends(
-        "partner_id", "product_id", "quantity", "uom_id", "rate", "has_rate", "date", "currency_id",
+        "partner_id",
+        "product_id",
+        "quantity",
+        "uom_id",
+        "rate",
+        "has_rate",
+        "date",
+        "currency_id",
         "company_id",
     )
     def _compute_amount_preview(self):
@@ -152,8 +210,14 @@ class ConsumptionRecord(models.Model):
         self.price_source_preview = False
         self.amount_preview = 0.0
         priceable = self.filtered(
-            lambda r: r.partner_id and r.product_id and r.quantity > 0 and r.uom_id and r.company_id
-            and r._uom_compatible(r.product_id.uom_id, r.uom_id)
+            lambda r: (
+                r.partner_id
+                and r.product_id
+                and r.quantity > 0
+                and r.uom_id
+                and r.company_id
+                and r._uom_compatible(r.product_id.uom_id, r.uom_id)
+            )
         )
         if not priceable:
             return
@@ -213,31 +277,41 @@ class ConsumptionRecord(models.Model):
     def _check_uom_compatible(self):
         for record in self:
             if not record._uom_compatible(record.product_id.uom_id, record.uom_id):
-                raise ValidationError(self.env._(
-                    "The unit %(unit)s cannot be converted into %(product_unit)s, the unit of %(product)s:"
-                    " choose a unit of the same kind.",
-                    unit=record.uom_id.name, product_unit=record.product_id.uom_id.name,
-                    product=record.product_id.display_name,
-                ))
+                raise ValidationError(
+                    self.env._(
+                        "The unit %(unit)s cannot be converted into %(product_unit)s, the unit of "
+                        "%(product)s: choose a unit of the same kind.",
+                        unit=record.uom_id.name,
+                        product_unit=record.product_id.uom_id.name,
+                        product=record.product_id.display_name,
+                    )
+                )
 
     @api.constrains("product_id")
     def _check_product_type(self):
         for record in self:
             if record.product_id.type not in ("consu", "service"):
-                raise ValidationError(self.env._(
-                    "%(product)s is a combo product: record the consumption of a goods or service product.",
-                    product=record.product_id.display_name,
-                ))
+                raise ValidationError(
+                    self.env._(
+                        "%(product)s is a combo product: record the consumption of a goods or service "
+                        "product.",
+                        product=record.product_id.display_name,
+                    )
+                )
 
     @api.constrains("date")
     def _check_date_window(self):
         date_min, date_max = self._date_window()
         for record in self:
             if not date_min <= record.date <= date_max:
-                raise ValidationError(self.env._(
-                    "The date %(date)s of a consumption must be between %(date_min)s and %(date_max)s.",
-                    date=record.date, date_min=date_min, date_max=date_max,
-                ))
+                raise ValidationError(
+                    self.env._(
+                        "The date %(date)s of a consumption must be between %(date_min)s and %(date_max)s.",
+                        date=record.date,
+                        date_min=date_min,
+                        date_max=date_max,
+                    )
+                )
 
     @api.model
     def _normalize_rate_values(self, vals, creating):
@@ -257,8 +331,10 @@ class ConsumptionRecord(models.Model):
 
     def write(self, vals):
         vals = self._normalize_rate_values(dict(vals), creating=False)
-        if BILLING_FIELDS.intersection(vals) and self.env.context.get("consumption_billing_write") \
-                is not BILLING_ENGINE_WRITE:
+        if (
+            BILLING_FIELDS.intersection(vals)
+            and self.env.context.get("consumption_billing_write") is not BILLING_ENGINE_WRITE
+        ):
             self._check_not_locked(self.env._("edit its billing fields"))
         return super().write(vals)
 
@@ -269,13 +345,20 @@ class ConsumptionRecord(models.Model):
     def _check_not_locked(self, action):
         locked = self.filtered("is_locked")
         if locked:
-            raise UserError(self.env._(
-                "%(record)s is billed on the posted invoice %(invoice)s: you cannot %(action)s. Archive it, "
-                "or reset the invoice to draft (or issue a credit note) first.",
-                record=locked[0].display_name,
-                invoice=(locked[0].invoice_id or locked[0].invoice_line_id.move_id).display_name,
-                action=action,
-            ))
+            raise UserError(
+                self.env._(
+                    "%(record)s is billed on the posted invoice %(invoice)s: you cannot %(action)s. "
+                    "Archive it, or reset the invoice to draft (or issue a credit note) first.",
+                    record=locked[0].display_name,
+                    invoice=(locked[0].invoice_id or locked[0].invoice_line_id.move_id).display_name,
+                    action=action,
+                )
+            )
+
+    @api.onchange("invoice_id")
+    def _onchange_invoice_id(self):
+        if self.invoice_id:
+            self.billed = True
 
     def load(self, fields, data):
         """Standard import, marked as such: records it creates get the origin 'import'."""
@@ -287,12 +370,15 @@ class ConsumptionRecord(models.Model):
         if self.env.context.get("consumption_import"):
             # An empty unit column means the product's unit, as in the form.
             vals_list = [
-                {"origin": "import", **{key: value for key, value in vals.items()
-                                        if key != "uom_id" or value}}
+                {
+                    "origin": "import",
+                    **{key: value for key, value in vals.items() if key != "uom_id" or value},
+                }
                 for vals in vals_list
             ]
         keys = [
-            (vals.get("company_id") or self.env.company.id, vals["external_ref"]) if vals.get("external_ref")
+            (vals.get("company_id") or self.env.company.id, vals["external_ref"])
+            if vals.get("external_ref")
             else None
             for vals in vals_list
         ]
@@ -312,7 +398,9 @@ class ConsumptionRecord(models.Model):
             new_positions.append(position)
         created = super()._load_records_create([vals_list[position] for position in new_positions])
         by_position = dict(zip(new_positions, created, strict=True))
-        return self.browse().concat(*(
-            existing.get(key) or by_position[first_position.get(key, position)]
-            for position, key in enumerate(keys)
-        ))
+        return self.browse().concat(
+            *(
+                existing.get(key) or by_position[first_position.get(key, position)]
+                for position, key in enumerate(keys)
+            )
+        )

@@ -24,7 +24,14 @@ VAT_SEPARATORS = re.compile(r"[\s.\-/]")
 
 # Columns that vary per row; every other column gets the constant value create() would give it.
 ROW_FIELDS = (
-    "partner_id", "product_id", "date", "quantity", "uom_id", "has_rate", "rate", "external_ref",
+    "partner_id",
+    "product_id",
+    "date",
+    "quantity",
+    "uom_id",
+    "has_rate",
+    "rate",
+    "external_ref",
     "description",
 )
 
@@ -76,10 +83,14 @@ class ConsumptionRecord(models.Model):
         if not isinstance(rows, list):
             raise UserError(self.env._("ingest() expects a list of rows (JSON objects)."))
         if len(rows) > INGEST_MAX_ROWS:
-            raise UserError(self.env._(
-                "ingest() accepts at most %(limit)s rows per call; %(count)s were sent. Split them into "
-                "several calls.", limit=INGEST_MAX_ROWS, count=len(rows),
-            ))
+            raise UserError(
+                self.env._(
+                    "ingest() accepts at most %(limit)s rows per call; %(count)s were sent. Split them into "
+                    "several calls.",
+                    limit=INGEST_MAX_ROWS,
+                    count=len(rows),
+                )
+            )
         self.check_access("create")
         result = {"created": 0, "skipped": 0, "errors": []}
         if not rows:
@@ -116,12 +127,15 @@ class ConsumptionRecord(models.Model):
     def _ingest_parse_row(self, index, row, limits, errors):
         """Check the types and ranges of one row; return its values (None where invalid). Plain Python
         on purpose: it runs for every row."""
+
         def error(field, message):
             errors.append({"index": index, "field": field, "message": message})
 
         if not isinstance(row, dict):
-            error("row", self.env._("Each row must be an object with the keys %(keys)s.",
-                                    keys=", ".join(INGEST_KEYS)))
+            error(
+                "row",
+                self.env._("Each row must be an object with the keys %(keys)s.", keys=", ".join(INGEST_KEYS)),
+            )
             return None
         values = {"index": index}
         for key in row.keys() - INGEST_KEYS_SET:
@@ -134,8 +148,12 @@ class ConsumptionRecord(models.Model):
             elif isinstance(reference, str) and reference.strip():
                 values[key] = reference.strip()
             elif reference is None:
-                error(key, self.env._("Required: the customer.") if key == "partner"
-                      else self.env._("Required: the product."))
+                error(
+                    key,
+                    self.env._("Required: the customer.")
+                    if key == "partner"
+                    else self.env._("Required: the product."),
+                )
             else:
                 error(key, self.env._("Give it as a database id (integer) or a reference (text)."))
 
@@ -150,18 +168,23 @@ class ConsumptionRecord(models.Model):
             if quantity > 0:
                 values["quantity"] = quantity
             else:
-                error("quantity", self.env._(
-                    "The quantity must be greater than 0 (at %(digits)s decimals); got %(quantity)s.",
-                    digits=limits["quantity_digits"], quantity=row["quantity"],
-                ))
+                error(
+                    "quantity",
+                    self.env._(
+                        "The quantity must be greater than 0 (at %(digits)s decimals); got %(quantity)s.",
+                        digits=limits["quantity_digits"],
+                        quantity=row["quantity"],
+                    ),
+                )
 
         rate = row.get("rate")
         if rate is not None:
             if not _is_number(rate) or rate < 0:
                 error("rate", self.env._("The rate must be a number, 0 or more (leave it out: no own rate)."))
             else:
-                values["rate"] = rate if type(rate) is int else float_round(
-                    rate, precision_digits=limits["rate_digits"])
+                values["rate"] = (
+                    rate if type(rate) is int else float_round(rate, precision_digits=limits["rate_digits"])
+                )
 
         for key, max_length in TEXT_KEYS:
             text = row.get(key)
@@ -193,8 +216,14 @@ class ConsumptionRecord(models.Model):
             error("date", self.env._("Required: a date written YYYY-MM-DD."))
             return None
         if not limits["date_min"] <= value <= limits["date_max"]:
-            error("date", self.env._("The date must be between %(date_min)s and %(date_max)s.",
-                                     date_min=limits["date_min"], date_max=limits["date_max"]))
+            error(
+                "date",
+                self.env._(
+                    "The date must be between %(date_min)s and %(date_max)s.",
+                    date_min=limits["date_min"],
+                    date_max=limits["date_max"],
+                ),
+            )
             return None
         return value
 
@@ -214,8 +243,11 @@ class ConsumptionRecord(models.Model):
         texts = [key for key in keys if type(key) is str]
         Partner = self.env["res.partner"]
         partners = Partner.search_fetch(
-            (Domain("id", "in", ids) | Domain("ref", "in", texts)
-             | Domain("vat", "in", list({*texts, *map(_normalize_vat, texts)})))
+            (
+                Domain("id", "in", ids)
+                | Domain("ref", "in", texts)
+                | Domain("vat", "in", list({*texts, *map(_normalize_vat, texts)}))
+            )
             & Domain(Partner._check_company_domain(self.env.company)),
             ["ref", "vat", "commercial_partner_id"],
         )
@@ -242,7 +274,8 @@ class ConsumptionRecord(models.Model):
                     message = self.env._("No customer with id %(key)s in this company.", key=key)
                 else:
                     message = self.env._(
-                        "No single customer has the reference or VAT %(key)s in this company.", key=key)
+                        "No single customer has the reference or VAT %(key)s in this company.", key=key
+                    )
                 errors.append({"index": values["index"], "field": "partner", "message": message})
 
     @api.model
@@ -294,7 +327,8 @@ class ConsumptionRecord(models.Model):
             cache_key = (product["id"], uom_name)
             if cache_key not in unit_cache:
                 unit_cache[cache_key] = self._ingest_unit(
-                    matches[values["product"]], product["root"], uom_name, units)
+                    matches[values["product"]], product["root"], uom_name, units
+                )
             values["uom_id"] = unit_cache[cache_key]
             if isinstance(values["uom_id"], str):
                 errors.append({"index": values["index"], "field": "uom", "message": values["uom_id"]})
@@ -305,7 +339,9 @@ class ConsumptionRecord(models.Model):
         if len(product) != 1:
             return self.env._(
                 "No single product has the id or internal reference %(key)s in this company (%(count)s "
-                "found).", key=key, count=len(product),
+                "found).",
+                key=key,
+                count=len(product),
             )
         if product.type not in ("consu", "service"):
             return self.env._(
@@ -319,16 +355,20 @@ class ConsumptionRecord(models.Model):
         """{'by_id': {id: root}, 'by_name': {lowercase name: [(id, root)]}} for the products' units and
         the active units named in the rows (English or the user's language, case-insensitive)."""
         self.env["uom.uom"].flush_model(["name", "parent_path", "active"])
-        self.env.cr.execute(SQL(
-            """SELECT id, lower(name->>'en_US'), lower(COALESCE(name->>%(lang)s, name->>'en_US')),
+        self.env.cr.execute(
+            SQL(
+                """SELECT id, lower(name->>'en_US'), lower(COALESCE(name->>%(lang)s, name->>'en_US')),
                       split_part(parent_path, '/', 1)
                  FROM uom_uom
                 WHERE id = ANY(%(ids)s)
                    OR (active AND (lower(name->>'en_US') = ANY(%(names)s)
                                    OR lower(name->>%(lang)s) = ANY(%(names)s)))
              ORDER BY id""",
-            lang=self.env.lang or "en_US", ids=list(product_uom_ids), names=[name.lower() for name in names],
-        ))
+                lang=self.env.lang or "en_US",
+                ids=list(product_uom_ids),
+                names=[name.lower() for name in names],
+            )
+        )
         units = {"by_id": {}, "by_name": {}}
         for uom_id, english, translated, root in self.env.cr.fetchall():
             units["by_id"][uom_id] = root
@@ -346,7 +386,9 @@ class ConsumptionRecord(models.Model):
         if candidates:
             return self.env._(
                 "%(unit)s is not a unit convertible into %(product_unit)s, the unit of %(product)s.",
-                unit=uom_name, product_unit=product.uom_id.name, product=product.display_name,
+                unit=uom_name,
+                product_unit=product.uom_id.name,
+                product=product.display_name,
             )
         return self.env._("No active unit named %(unit)s.", unit=uom_name)
 
@@ -378,23 +420,28 @@ class ConsumptionRecord(models.Model):
         }
         self.env.flush_all()
         columns = [*row_fields, *constant_columns]
-        self.env.cr.execute(SQL(
-            """INSERT INTO %(table)s (%(columns)s)
+        self.env.cr.execute(
+            SQL(
+                """INSERT INTO %(table)s (%(columns)s)
                SELECT %(row_columns)s, %(constants)s
                  FROM unnest(%(arrays)s) AS rows(%(row_columns)s)
              ORDER BY rows.external_ref NULLS LAST
           ON CONFLICT (company_id, external_ref) WHERE external_ref IS NOT NULL DO NOTHING
             RETURNING id""",
-            table=SQL.identifier(self._table),
-            columns=SQL(", ").join(map(SQL.identifier, columns)),
-            row_columns=SQL(", ").join(SQL.identifier(fname) for fname in row_fields),
-            constants=SQL(", ").join(SQL("%s", value) for value in constant_columns.values()),
-            arrays=SQL(", ").join(
-                SQL("%s::%s[]", _array_literal([values.get(fname) for values in parsed]),
-                    SQL(self._fields[fname].column_type[0]))
-                for fname in row_fields
-            ),
-        ))
+                table=SQL.identifier(self._table),
+                columns=SQL(", ").join(map(SQL.identifier, columns)),
+                row_columns=SQL(", ").join(SQL.identifier(fname) for fname in row_fields),
+                constants=SQL(", ").join(SQL("%s", value) for value in constant_columns.values()),
+                arrays=SQL(", ").join(
+                    SQL(
+                        "%s::%s[]",
+                        _array_literal([values.get(fname) for values in parsed]),
+                        SQL(self._fields[fname].column_type[0]),
+                    )
+                    for fname in row_fields
+                ),
+            )
+        )
         records = self.browse(row[0] for row in self.env.cr.fetchall())
         # What create() does after its INSERT: the values just stored are final (protected from
         # recomputation), fields of other records that depend on them are notified.

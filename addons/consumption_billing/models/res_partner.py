@@ -5,17 +5,21 @@ class ResPartner(models.Model):
     _inherit = "res.partner"
 
     consumption_count = fields.Integer(
-        string="Consumption", compute="_compute_consumption_count",
+        string="Consumption",
+        compute="_compute_consumption_count",
         groups="consumption_billing.group_consumption_user",
     )
 
     def _compute_consumption_count(self):
         """Records of each customer and of its contacts, counted in one grouped query."""
         partners = self.with_context(active_test=False).search_fetch(
-            [("id", "child_of", self.ids)], ["parent_id"],
+            [("id", "child_of", self.ids)],
+            ["parent_id"],
         )
         counts = self.env["consumption.record"]._read_group(
-            [("partner_id", "in", partners.ids)], ["partner_id"], ["__count"],
+            [("partner_id", "in", partners.ids)],
+            ["partner_id"],
+            ["__count"],
         )
         total_by_id = dict.fromkeys(self.ids, 0)
         for partner, count in counts:
@@ -29,7 +33,8 @@ class ResPartner(models.Model):
     def action_view_consumption(self):
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id(
-            "consumption_billing.action_consumption_record")
+            "consumption_billing.action_consumption_record"
+        )
         action["domain"] = [("partner_id", "child_of", self.id)]
         action["context"] = {"default_partner_id": self.id, "search_default_unbilled": 1}
         return action

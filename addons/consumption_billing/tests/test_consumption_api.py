@@ -1,4 +1,7 @@
+import json
+import re
 from http import HTTPStatus
+from pathlib import Path
 from xmlrpc.client import Fault
 
 from odoo import Command
@@ -124,3 +127,31 @@ class TestConsumptionApi(HttpCase):
                 "ingest",
                 [self._rows("X2")],
             )
+
+    def test_readme_curl_example_works(self):
+        """The curl example of readme/USAGE.md, sent as written."""
+        usage = (Path(__file__).parents[1] / "readme" / "USAGE.md").read_text()
+        curl = re.search(r"```bash\n(curl .*?)\n```", usage, re.DOTALL).group(1)
+        self.assertIn("/json/2/consumption.record/ingest", curl)
+        body = json.loads(re.search(r"-d '(.*)'", curl, re.DOTALL).group(1))
+        self.env["res.partner"].create(
+            [
+                {"name": "Readme customer", "ref": "CUST-0042"},
+                {"name": "Readme company", "is_company": True, "vat": "BE0477472701"},
+            ]
+        )
+        self.env["product.product"].create(
+            [
+                {"name": "Minutes", "default_code": "TEL-MIN", "type": "service"},
+                {
+                    "name": "Energy",
+                    "default_code": "KWH",
+                    "type": "service",
+                    "uom_id": self.env.ref("uom.product_uom_kwh").id,
+                },
+            ]
+        )
+        response = self._post_ingest(body["rows"], self.integrator_key)
+        self.assertEqual(response.json(), {"created": 2, "skipped": 0, "errors": []})
+        again = self._post_ingest(body["rows"], self.integrator_key)
+        self.assertEqual(again.json(), {"created": 0, "skipped": 2, "errors": []}, "as the readme says")

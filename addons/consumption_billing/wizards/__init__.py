@@ -1,0 +1,1 @@
+from . import consumption_invoice_wizard, consumption_order_wizard
