@@ -136,9 +136,11 @@ class RecurringDashboard(models.Model):
             "recurrence_payment_term_id",
             "recurrence_last_error",
             "recurrence_last_error_date",
+            "recurrence_consumption",
         ],
         "sale.order.line": ["order_id", "product_id", "display_type", "is_downpayment", "invoice_lines"],
         "account.move": [
+            "amount_untaxed",
             "state",
             "move_type",
             "date",
@@ -147,6 +149,7 @@ class RecurringDashboard(models.Model):
             "recurring_period_start",
         ],
         "account.move.line": ["move_id", "display_type", "price_subtotal"],
+        "consumption.record": ["invoice_line_id"],
         "res.partner": [
             "active",
             "parent_id",

@@ -58,6 +58,7 @@ class RecurringRevenueReport(models.Model):
             "recurring_period_end",
         ],
         "account.move.line": ["move_id", "display_type", "balance"],
+        "consumption.record": ["invoice_line_id"],
         "sale.order": ["partner_id", "user_id", "recurrence_frequency"],
     }
 
