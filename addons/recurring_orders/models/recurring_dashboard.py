@@ -451,10 +451,15 @@ class RecurringDashboard(models.Model):
         return action
 
     def action_generate_missing(self):
-        """Generate the due invoices of these orders now, as the cron would, and say what happened."""
+        """Generate the due invoices of these orders now, as the cron would, and say what happened.
+
+        Runs with the user's rights: without the right to create invoices, refused at once (rather than
+        recorded on the orders as a failed generation).
+        """
         orders = self.order_id
         if not orders:
             raise UserError(self.env._("Select the orders whose missing invoices to generate."))
+        self.env["account.move"].check_access("create")
         invoices, failures = orders._generate_recurring_invoices()
         if failures:
             message = "\n".join(

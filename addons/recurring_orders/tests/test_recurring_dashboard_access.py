@@ -82,3 +82,16 @@ class TestRecurringDashboardAccess(RecurringDashboardCase):
             visible = self.env["ir.ui.menu"].with_user(user)._visible_menu_ids()
             self.assertIn(menu.id, visible, user.login)
         self.assertNotIn(menu.id, self.env["ir.ui.menu"].with_user(self.internal_user)._visible_menu_ids())
+
+    @freeze_time("2026-03-15")
+    def test_generating_missing_invoices_needs_the_right_to_create_invoices(self):
+        order = self._create_order(user_id=self.own_salesman.id)
+        self.env.flush_all()
+        row = self.dashboard.with_user(self.own_salesman).search([("order_id", "=", order.id)])
+        with self.assertRaises(AccessError):
+            row.action_generate_missing()
+        self.assertFalse(order.recurrence_last_error, "a refused click is not a failed generation")
+        row = self.dashboard.with_user(self.billing_user).search([("order_id", "=", order.id)])
+        action = row.action_generate_missing()
+        self.assertEqual(action["params"]["type"], "success", action["params"]["message"])
+        self.assertEqual(len(self._active_invoices(order)), 3)
