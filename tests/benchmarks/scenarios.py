@@ -545,6 +545,14 @@ def ingestion(env, scale, sink):
     )
 
 
+# --- dashboard ------------------------------------------------------------------------------------------
+
+# 10,000 recurring orders and 120,000 invoices: seeded with SQL by bench_dashboard (see its docstring).
+from bench_dashboard import dashboard
+
+SCENARIOS["dashboard"] = dashboard
+
+
 def main():
     args = parse_args(
         {
