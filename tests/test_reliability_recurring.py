@@ -32,6 +32,7 @@ CONSUMPTION_LINKS = """
       LEFT JOIN account_move_line l ON l.id = r.invoice_line_id
       LEFT JOIN account_move m ON m.id = l.move_id
       LEFT JOIN sale_order o ON o.id = m.recurring_order_id
+     WHERE r.external_ref LIKE 'seed-%'
   ORDER BY 1
 """
 
@@ -59,8 +60,9 @@ class TestRecurringProcesses(TestCase):
         billed, recorded = processes.query(
             database,
             """SELECT (SELECT sum(l.quantity) FROM account_move_line l
-                        WHERE EXISTS (SELECT 1 FROM consumption_record r WHERE r.invoice_line_id = l.id)),
-                      (SELECT sum(quantity) FROM consumption_record)""",
+                        WHERE EXISTS (SELECT 1 FROM consumption_record r
+                                       WHERE r.invoice_line_id = l.id AND r.external_ref LIKE 'seed-%')),
+                      (SELECT sum(quantity) FROM consumption_record WHERE external_ref LIKE 'seed-%')""",
         )[0]
         self.assertAlmostEqual(billed, recorded)
 

@@ -1,1 +1,1 @@
-from . import models, report, wizards
+from . import controllers, models, report, wizards

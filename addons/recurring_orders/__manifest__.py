@@ -13,11 +13,17 @@
         "views/sale_order_views.xml",
         "views/account_move_views.xml",
         "report/report_invoice.xml",
+        "security/ir.model.access.csv",
+        "security/recurring_dashboard_security.xml",
+        "views/recurring_dashboard_views.xml",
     ],
     "demo": [
         "demo/recurring_orders_demo.xml",
     ],
     "assets": {
+        "web.assets_backend": [
+            "recurring_orders/static/src/dashboard/*",
+        ],
         "web.assets_tests": [
             "recurring_orders/static/tests/tours/*.js",
         ],

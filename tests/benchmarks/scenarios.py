@@ -337,6 +337,108 @@ def _run_generation_workers(database, addons_path, workers):
     return seconds, [json.loads(output.strip().splitlines()[-1])["invoices"] for output in outputs]
 
 
+# --- consumption billing --------------------------------------------------------------------------------
+
+
+def seed_consumption(env, customers, products, per_customer, prefix):
+    """`per_customer` records per customer over the products, dated last month; returns (first, last day)."""
+    last = date.today().replace(day=1) - timedelta(days=1)
+    first = last.replace(day=1)
+    rows = [
+        {
+            "partner": customer.id,
+            "product": products[(index + number) % len(products)].default_code,
+            "date": (first + timedelta(days=number % 28)).isoformat(),
+            "quantity": 1 + number % 9,
+            "external_ref": f"{prefix}-{customer.id}-{number}",
+            **({"rate": 0.25 * (1 + number % 4)} if number % 3 == 0 else {}),
+        }
+        for index, customer in enumerate(customers)
+        for number in range(per_customer)
+    ]
+    for start in range(0, len(rows), 10_000):
+        result = env["consumption.record"].ingest(rows[start : start + 10_000])
+        if result["errors"]:
+            raise RuntimeError(f"seeding failed: {result['errors'][:3]}")
+    env.cr.commit()
+    return first, last
+
+
+def _bill_into_orders(env, customers, first, last):
+    wizard = env["consumption.order.wizard"].create(
+        {"partner_ids": [(6, 0, customers.ids)], "date_from": first, "date_to": last}
+    )
+    wizard.action_create_orders()
+    env.cr.commit()
+
+
+@scenario
+def billing_orders(env, scale, sink):
+    """1,000 customers x 100 records over 20 products billed by the customer-account server action's
+    wizard (one sale order per customer); then queries per customer at 20 and at 200 records each (20
+    lines either way: the count must not grow with the records)."""
+    count = scaled(1000, scale)
+    customers = seed_customers(env, count + 100)
+    products = seed_products(env, 20)
+    main, few, many = customers[:count], customers[count : count + 50], customers[count + 50 :]
+    first, last = seed_consumption(env, main, products, 100, "main")
+    seed_consumption(env, few, products, 20, "few")
+    seed_consumption(env, many, products, 200, "many")
+    analyze(env)
+    with measure(
+        sink,
+        "consumption into sale orders (server action)",
+        count,
+        "customers",
+        extra={"records": count * 100},
+    ):
+        _bill_into_orders(env, main, first, last)
+    env.cr.execute(
+        "SELECT count(*) FROM consumption_record r JOIN sale_order_line l ON l.id = r.sale_line_id"
+        " WHERE r.partner_id = ANY(%s)",
+        [main.ids],
+    )
+    billed = env.cr.fetchone()[0]
+    if billed != count * 100:
+        raise RuntimeError(f"{billed} of {count * 100} records on orders")
+    with measure(sink, "consumption into sale orders, 50 customers x 20 records", 50, "customers"):
+        _bill_into_orders(env, few, first, last)
+    with measure(sink, "consumption into sale orders, 50 customers x 200 records", 50, "customers"):
+        _bill_into_orders(env, many, first, last)
+
+
+@scenario
+def billing_invoices(env, scale, sink):
+    """The same data billed by the invoice wizard ("Add consumption") on 1,000 draft invoices."""
+    count = scaled(1000, scale)
+    customers = seed_customers(env, count)
+    products = seed_products(env, 20)
+    _first, last = seed_consumption(env, customers, products, 100, "inv")
+    invoices = env["account.move"].create(
+        [
+            {"move_type": "out_invoice", "partner_id": customer.id, "invoice_date": last + timedelta(days=1)}
+            for customer in customers
+        ]
+    )
+    analyze(env)
+    Wizard = env["consumption.invoice.wizard"]
+    with measure(
+        sink,
+        "consumption into draft invoices (invoice wizard)",
+        count,
+        "customers",
+        extra={"records": count * 100},
+    ):
+        for start in range(0, count, 100):
+            for invoice in invoices[start : start + 100]:
+                Wizard.create({"move_id": invoice.id, "period": "previous_month"}).action_apply()
+            env.cr.commit()
+    env.cr.execute("SELECT count(*) FROM consumption_record WHERE invoice_line_id IS NOT NULL")
+    billed = env.cr.fetchone()[0]
+    if billed < count * 100:
+        raise RuntimeError(f"{billed} of {count * 100} records on invoices")
+
+
 # --- ingestion ------------------------------------------------------------------------------------------
 
 
@@ -441,6 +543,14 @@ def ingestion(env, scale, sink):
             "extra": {"calls": answer["calls"]},
         }
     )
+
+
+# --- dashboard ------------------------------------------------------------------------------------------
+
+# 10,000 recurring orders and 120,000 invoices: seeded with SQL by bench_dashboard (see its docstring).
+from bench_dashboard import dashboard
+
+SCENARIOS["dashboard"] = dashboard
 
 
 def main():

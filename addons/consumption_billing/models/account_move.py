@@ -12,6 +12,11 @@ class AccountMove(models.Model):
         groups="consumption_billing.group_consumption_user",
     )
 
+    has_consumption = fields.Boolean(
+        compute="_compute_has_consumption", groups="consumption_billing.group_consumption_user",
+        help="Consumption records are billed on this document's lines.",
+    )
+
     def _compute_consumption_record_count(self):
         counts = dict(
             self.env["consumption.record"]._read_group(
@@ -24,6 +29,11 @@ class AccountMove(models.Model):
             move.consumption_record_count = sum(
                 count for line, count in counts.items() if line.move_id == move
             )
+
+    def _compute_has_consumption(self):
+        with_consumption = self.env["consumption.statement"]._has_consumption(self)
+        for move in self:
+            move.has_consumption = move.id in with_consumption
 
     def _consumption_records(self):
         # sudo: the records follow their invoice whoever posts, resets or cancels it (an accountant may
@@ -75,5 +85,10 @@ class AccountMove(models.Model):
         return action
 
     def action_consumption_statement(self):
+        """Download the consumption statement (XLSX) of the invoice."""
         self.ensure_one()
-        return self.env["consumption.statement"].download_action(self)
+        return {
+            "type": "ir.actions.act_url",
+            "url": f"/consumption_billing/statement/account.move/{self.id}",
+            "target": "download",
+        }

@@ -5,6 +5,6 @@ class ResCompany(models.Model):
     _inherit = "res.company"
 
     consumption_statement_on_invoice_email = fields.Boolean(
-        string="Attach the consumption statement to invoice emails",
-        help="When an invoice that bills consumption is sent, its consumption statement (XLSX) is attached.",
+        string="Consumption Statement on Invoice Emails",
+        help="Attach the consumption statement (XLSX) to the emails sending invoices that bill consumption.",
     )

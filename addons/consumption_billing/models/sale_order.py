@@ -12,6 +12,11 @@ class SaleOrder(models.Model):
         groups="consumption_billing.group_consumption_user",
     )
 
+    has_consumption = fields.Boolean(
+        compute="_compute_has_consumption", groups="consumption_billing.group_consumption_user",
+        help="Consumption records are billed on this order's lines.",
+    )
+
     def _compute_consumption_record_count(self):
         counts = dict(
             self.env["consumption.record"]._read_group(
@@ -24,6 +29,11 @@ class SaleOrder(models.Model):
             order.consumption_record_count = sum(
                 count for line, count in counts.items() if line.order_id == order
             )
+
+    def _compute_has_consumption(self):
+        with_consumption = self.env["consumption.statement"]._has_consumption(self)
+        for order in self:
+            order.has_consumption = order.id in with_consumption
 
     def _action_cancel(self):
         """A cancelled order releases its consumption that no posted invoice billed (its draft invoices
@@ -45,5 +55,10 @@ class SaleOrder(models.Model):
         return action
 
     def action_consumption_statement(self):
+        """Download the consumption statement (XLSX) of the order."""
         self.ensure_one()
-        return self.env["consumption.statement"].download_action(self)
+        return {
+            "type": "ir.actions.act_url",
+            "url": f"/consumption_billing/statement/sale.order/{self.id}",
+            "target": "download",
+        }

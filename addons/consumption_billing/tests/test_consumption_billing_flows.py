@@ -1,7 +1,4 @@
-import io
 from datetime import date
-
-import openpyxl
 
 from odoo import Command
 from odoo.exceptions import AccessError, UserError
@@ -286,76 +283,6 @@ class TestConsumptionBillingFlows(ConsumptionCase):
             self._order_wizard(self.customer).action_create_orders()["params"]["next"]["res_id"]
         )
         self.assertEqual(self.line_summary(order.order_line), expected)
-
-    # --- consumption statement ----------------------------------------------------------------------
-
-    def _statement_rows(self, document):
-        workbook = openpyxl.load_workbook(io.BytesIO(self.env["consumption.statement"].render_xlsx(document)))
-        sheet = workbook.active
-        return sheet, list(sheet.iter_rows(values_only=True))
-
-    def test_statement_totals_equal_the_invoice(self):
-        invoice = self.draft_invoice()
-        self.add_consumption(invoice)
-        invoice.action_post()
-        sheet, rows = self._statement_rows(invoice)
-        header = {row[0]: row[1] for row in rows[1:6]}
-        self.assertEqual(header["Document"], invoice.name)
-        self.assertEqual(header["Customer"], self.customer.display_name)
-        self.assertEqual(header["Period"], "2026-03-02 - 2026-03-21")
-        self.assertEqual(sheet.freeze_panes, "A9")
-        record_rows = [row for row in rows[8:] if row[0] is not None]
-        self.assertEqual(len(record_rows), 4, "one row per record")
-        subtotals = [row for row in rows if isinstance(row[2], str) and row[2].startswith("Subtotal")]
-        for line in invoice.invoice_line_ids:
-            [subtotal] = [row for row in subtotals if line.name in row[2]]
-            self.assertAlmostEqual(subtotal[7], line.price_subtotal)
-            self.assertAlmostEqual(subtotal[3], line.quantity)
-        [total] = [row for row in rows if row[2] == "Total (untaxed)"]
-        self.assertAlmostEqual(total[7], invoice.amount_untaxed)
-        pack_row = next(row for row in record_rows if row[4] == "Pack of 6")
-        self.assertAlmostEqual(pack_row[5], 0.72, msg="the line rate per pack of 6")
-        self.assertAlmostEqual(pack_row[7], 1.44)
-        self.assertEqual(
-            sheet.cell(row=record_rows.index(pack_row) + 9, column=1).number_format, "yyyy-mm-dd"
-        )
-
-    def test_statement_of_a_sale_order_and_download(self):
-        order = self.env["sale.order"].browse(
-            self._order_wizard(self.customer).action_create_orders()["params"]["next"]["res_id"]
-        )
-        _sheet, rows = self._statement_rows(order)
-        [total] = [row for row in rows if row[2] == "Total (untaxed)"]
-        self.assertAlmostEqual(total[7], order.amount_untaxed)
-        action = order.action_consumption_statement()
-        attachment = self.env["ir.attachment"].search(
-            [("res_model", "=", "sale.order"), ("res_id", "=", order.id)]
-        )
-        self.assertEqual(action["url"], f"/web/content/{attachment.id}?download=true")
-        self.assertTrue(attachment.name.endswith(".xlsx"))
-
-    def test_statement_attached_to_invoice_emails_when_the_company_asks(self):
-        invoice = self.draft_invoice()
-        self.add_consumption(invoice)
-        invoice.action_post()
-        Send = self.env["account.move.send"]
-        self.assertFalse(
-            Send._get_invoice_extra_attachments(invoice).filtered(
-                lambda attachment: attachment.name.startswith("Consumption statement")
-            )
-        )
-        self.company.consumption_statement_on_invoice_email = True
-        statements = Send._get_invoice_extra_attachments(invoice).filtered(
-            lambda attachment: attachment.name.startswith("Consumption statement")
-        )
-        self.assertEqual(len(statements), 1)
-        self.assertEqual(
-            Send._get_invoice_extra_attachments(invoice).filtered(
-                lambda attachment: attachment.name.startswith("Consumption statement")
-            ),
-            statements,
-            "made once",
-        )
 
     # --- rights: real users, no sudo ------------------------------------------------------------------
 

@@ -1,1 +1,1 @@
-from . import account_move, recurring_invoice_generator, sale_order, sale_order_line
+from . import account_move, recurring_dashboard, recurring_invoice_generator, sale_order, sale_order_line

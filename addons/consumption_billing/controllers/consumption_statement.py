@@ -1,0 +1,23 @@
+from odoo import http
+from odoo.http import content_disposition, request
+
+from ..report.consumption_statement import XLSX_MIMETYPE
+
+
+class ConsumptionStatementController(http.Controller):
+    @http.route(
+        "/consumption_billing/statement/<any('account.move', 'sale.order'):model>/<int:document_id>",
+        type="http", auth="user", methods=["GET"],
+    )
+    def download_consumption_statement(self, model, document_id):
+        """The XLSX statement of an invoice or order, built with the user's own rights: a user who cannot
+        read the document or any of its consumption records gets 403 (AccessError), a missing document
+        404."""
+        document = request.env[model].browse(document_id).exists()
+        if not document:
+            raise request.not_found()
+        filename, content = request.env["consumption.statement"]._build_statement(document)
+        return request.make_response(content, headers=[
+            ("Content-Type", XLSX_MIMETYPE),
+            ("Content-Disposition", content_disposition(filename)),
+        ])

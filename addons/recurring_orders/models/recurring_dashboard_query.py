@@ -1,0 +1,436 @@
+"""The SQL of the recurring invoicing dashboard.
+
+Pure SQL builders (no ORM): ``recurring.dashboard`` gives them what depends on the database (the
+company-wide defaults of company-dependent fields, how consumption lines are recognized) and "today".
+
+The query is one plain SELECT over the confirmed recurring orders, each question answered by a join that
+returns at most one row per order (lateral aggregates, grouped subqueries, scalar subqueries): PostgreSQL
+then plans the dashboard like a view it can see through. A count reads the orders only (the joins nobody
+reads are removed), a page of rows by id computes the lateral parts for those rows only, and the problems
+are computed as of the ``today`` given, when the rows are read.
+
+The date arithmetic is the SQL translation of ``tools.periods``: generation date k is
+``start + k x step`` computed from the start (PostgreSQL's ``date + interval 'n months'`` clamps month ends
+like ``relativedelta``), the period of a date is its calendar day, ISO week, month, quarter, half-year or
+year, and a step is as long as a period, so each period holds at most one generation date.
+"""
+
+from odoo.tools import SQL
+
+# Months in one period of each frequency: a recurring amount divided by it is a monthly amount.
+MONTHS_PER_PERIOD = {
+    "daily": 12 / 365.25,
+    "weekly": 12 / (365.25 / 7),
+    "monthly": 1,
+    "quarterly": 3,
+    "semiannual": 6,
+    "annual": 12,
+}
+
+
+def period_start_sql(day, frequency):
+    """SQL of the first day of the calendar period containing ``day``."""
+    return SQL(
+        """(CASE %(frequency)s
+            WHEN 'daily' THEN %(day)s
+            WHEN 'weekly' THEN date_trunc('week', %(day)s::timestamp)::date
+            WHEN 'monthly' THEN date_trunc('month', %(day)s::timestamp)::date
+            WHEN 'quarterly' THEN date_trunc('quarter', %(day)s::timestamp)::date
+            WHEN 'semiannual' THEN make_date(
+                date_part('year', %(day)s)::int,
+                CASE WHEN date_part('month', %(day)s) <= 6 THEN 1 ELSE 7 END,
+                1)
+            ELSE date_trunc('year', %(day)s::timestamp)::date
+        END)""",
+        day=day,
+        frequency=frequency,
+    )
+
+
+def period_length_sql(frequency):
+    """SQL interval of one period, which is also the step between two generation dates."""
+    return SQL(
+        """(CASE %(frequency)s
+            WHEN 'daily' THEN interval '1 day'
+            WHEN 'weekly' THEN interval '7 days'
+            WHEN 'monthly' THEN interval '1 month'
+            WHEN 'quarterly' THEN interval '3 months'
+            WHEN 'semiannual' THEN interval '6 months'
+            ELSE interval '12 months'
+        END)""",
+        frequency=frequency,
+    )
+
+
+def months_between_sql(first, last):
+    """SQL of the number of calendar months from the month of ``first`` to the month of ``last``."""
+    return SQL(
+        "((date_part('year', %(last)s) - date_part('year', %(first)s)) * 12"
+        " + date_part('month', %(last)s) - date_part('month', %(first)s))::int",
+        first=first,
+        last=last,
+    )
+
+
+def schedule_sql(today, order="so"):
+    """SQL subquery of the schedule of the order ``order`` as of ``today``: ``due_count`` (its generation
+    dates up to today and up to its end date), the period starts of its first due date, of its last due
+    date and of today, its step in months (``month_step``, 0 for daily and weekly) and ``is_weekly``.
+
+    Each stage is computed once per order (``OFFSET 0`` keeps PostgreSQL from copying an expression into
+    every place that reads it).
+    """
+    start = SQL("%s.recurrence_date_start", SQL.identifier(order))
+    end = SQL("%s.recurrence_date_end", SQL.identifier(order))
+    frequency = SQL("%s.recurrence_frequency", SQL.identifier(order))
+    step = period_length_sql(frequency)
+    return SQL(
+        """(SELECT due.due_count, due.first_period_start, due.today_period_start, bound.month_step,
+                   bound.is_weekly,
+                   CASE WHEN due.due_count > 0 THEN %(last_due_period_start)s END AS last_due_period_start
+              FROM (
+                  SELECT bound.due_until, bound.month_step, bound.day_step, bound.is_weekly,
+                         %(months)s / NULLIF(bound.month_step, 0) AS month_steps
+                    FROM (
+                        SELECT LEAST(%(today)s::date, COALESCE(%(end)s, %(today)s::date)) AS due_until,
+                               CASE %(frequency)s WHEN 'monthly' THEN 1 WHEN 'quarterly' THEN 3
+                                   WHEN 'semiannual' THEN 6 WHEN 'annual' THEN 12 ELSE 0 END AS month_step,
+                               CASE %(frequency)s WHEN 'daily' THEN 1 WHEN 'weekly' THEN 7 ELSE 0 END
+                                   AS day_step,
+                               %(frequency)s = 'weekly' AS is_weekly
+                        OFFSET 0
+                    ) bound
+                  OFFSET 0
+              ) bound
+             CROSS JOIN LATERAL (
+                 SELECT CASE
+                            WHEN %(start)s IS NULL OR bound.due_until < %(start)s THEN 0
+                            WHEN bound.day_step > 0 THEN (bound.due_until - %(start)s) / bound.day_step + 1
+                            -- the last step of the due month may be ahead (start on the 20th, today the 10th)
+                            WHEN (%(start)s + bound.month_steps * %(step)s)::date > bound.due_until
+                                THEN bound.month_steps
+                            ELSE bound.month_steps + 1
+                        END AS due_count,
+                        %(first_period_start)s AS first_period_start,
+                        %(today_period_start)s AS today_period_start
+                 OFFSET 0
+             ) due
+        )""",
+        today=today,
+        start=start,
+        end=end,
+        frequency=frequency,
+        step=step,
+        months=months_between_sql(start, SQL("bound.due_until")),
+        first_period_start=period_start_sql(start, frequency),
+        today_period_start=period_start_sql(SQL("%s::date", today), frequency),
+        last_due_period_start=period_start_sql(
+            SQL("(%s + (due.due_count - 1) * %s)::date", start, step), frequency
+        ),
+    )
+
+
+def _aligned_period_sql(day):
+    """SQL condition: ``day`` starts a period of the order's current frequency (``schedule.month_step``,
+    0 for daily and weekly, ``schedule.is_weekly``); an invoice of an earlier frequency may not.
+    Evaluated once per invoice, hence integer tests rather than ``period_start_sql``."""
+    return SQL(
+        """(CASE WHEN schedule.month_step = 0 THEN NOT schedule.is_weekly OR date_part('isodow', %(day)s) = 1
+            ELSE date_part('day', %(day)s) = 1
+                 AND (date_part('month', %(day)s)::int - 1) %% schedule.month_step = 0
+        END)""",
+        day=day,
+    )
+
+
+def _invoice_joins(today):
+    """``invoiced``: per order, its generated invoices that are not cancelled (counts);
+    ``last_invoice``: the last of them.
+
+    The unique index on (order, period start) of these invoices guarantees one invoice per period, so
+    counting invoices counts periods, and serves both: one scan of it for every order at once, grouped,
+    then one lookup per order for the last invoice.
+    """
+    return SQL(
+        """LEFT JOIN (
+                SELECT move.recurring_order_id AS order_id,
+                       COUNT(*) AS invoice_count,
+                       COUNT(*) FILTER (WHERE move.recurring_period_start = schedule.today_period_start)
+                           AS current_period_count,
+                       -- periods of due generation dates that have an invoice (of the current frequency)
+                       COUNT(*) FILTER (
+                           WHERE move.recurring_period_start
+                                 BETWEEN schedule.first_period_start AND schedule.last_due_period_start
+                             AND %(aligned_period)s
+                       ) AS invoiced_due_count
+                  FROM account_move move
+                  JOIN (
+                      SELECT schedule_order.id, schedule.*
+                        FROM sale_order schedule_order
+                       CROSS JOIN LATERAL %(schedule)s schedule
+                       WHERE schedule_order.recurrence_enabled AND schedule_order.state = 'sale'
+                      OFFSET 0
+                  ) schedule ON schedule.id = move.recurring_order_id
+                 WHERE move.recurring_order_id IS NOT NULL AND move.state != 'cancel'
+                 GROUP BY move.recurring_order_id
+           ) invoiced ON invoiced.order_id = so.id
+           LEFT JOIN LATERAL (
+                SELECT MAX(last.id) AS move_id, MAX(last.amount_untaxed) AS amount_untaxed
+                  FROM (
+                      SELECT move.id, move.amount_untaxed
+                        FROM account_move move
+                       WHERE move.recurring_order_id = so.id
+                         AND move.recurring_order_id IS NOT NULL AND move.state != 'cancel'
+                       ORDER BY move.recurring_period_start DESC
+                       LIMIT 1
+                  ) last
+           ) last_invoice ON TRUE""",
+        aligned_period=_aligned_period_sql(SQL("move.recurring_period_start")),
+        schedule=schedule_sql(today, order="schedule_order"),
+    )
+
+
+def _last_invoice_amount_sql(consumption_line):
+    """SQL of the subscription part of the last invoice: its product lines without consumption.
+
+    The lines are read only when the invoice total can differ from the subscription: the order includes
+    consumption, or the total differs from the order's amount.
+    """
+    return SQL(
+        """(CASE
+            WHEN last_invoice.move_id IS NULL THEN NULL
+            WHEN so.recurrence_consumption = 'none' AND last_invoice.amount_untaxed = so.amount_untaxed
+                THEN last_invoice.amount_untaxed
+            ELSE (
+                SELECT COALESCE(SUM(line.price_subtotal), 0)
+                  FROM account_move_line line
+                 WHERE line.move_id = last_invoice.move_id AND line.display_type = 'product'
+                   AND NOT %(consumption_line)s
+            )
+        END)""",
+        consumption_line=consumption_line,
+    )
+
+
+def _duplicate_join():
+    """``duplicate``: per order, the periods billed more than once by invoices that are not cancelled.
+
+    Generated invoices cannot bill a period twice (the unique index): a duplicate involves an invoice made
+    by hand from the order's lines, counted in the period of its date, next to a generated invoice or to
+    another hand-made invoice of the same period.
+    """
+    return SQL(
+        """LEFT JOIN (
+                SELECT billed.order_id, COUNT(*) AS period_count
+                  FROM (
+                      SELECT hand_made.order_id, hand_made.period_start
+                        FROM (
+                            SELECT DISTINCT recurring.id AS order_id, move.id,
+                                   %(hand_made_period)s AS period_start
+                              FROM account_move move
+                              JOIN account_move_line line ON line.move_id = move.id
+                              JOIN sale_order_line_invoice_rel rel ON rel.invoice_line_id = line.id
+                              JOIN sale_order_line order_line ON order_line.id = rel.order_line_id
+                              JOIN sale_order recurring ON recurring.id = order_line.order_id
+                             WHERE move.recurring_order_id IS NULL AND move.state != 'cancel'
+                               AND move.move_type = 'out_invoice'
+                               AND recurring.recurrence_enabled AND recurring.state = 'sale'
+                        ) hand_made
+                       GROUP BY hand_made.order_id, hand_made.period_start
+                      HAVING COUNT(*) > 1 OR EXISTS (
+                          SELECT 1 FROM account_move generated
+                           WHERE generated.recurring_order_id = hand_made.order_id
+                             AND generated.recurring_period_start = hand_made.period_start
+                             AND generated.state != 'cancel'
+                      )
+                  ) billed
+                 GROUP BY billed.order_id
+           ) duplicate ON duplicate.order_id = so.id""",
+        hand_made_period=period_start_sql(
+            SQL("COALESCE(move.invoice_date, move.date)"), SQL("recurring.recurrence_frequency")
+        ),
+    )
+
+
+def _company_join(defaults):
+    """``company``: the order's company with the company-wide defaults of the company-dependent fields read
+    here and the default account of its first sales journal (the last resort of an invoice line's
+    account); computed once per company (``OFFSET 0`` keeps it a separate step)."""
+    return SQL(
+        """JOIN (
+                SELECT company.id,
+                       company.currency_id,
+                       company.income_account_id,
+                       %(product_income)s AS product_income,
+                       %(category_income)s AS category_income,
+                       %(payment_term)s AS payment_term,
+                       (SELECT journal.default_account_id
+                          FROM account_journal journal
+                         WHERE journal.company_id = company.id AND journal.type = 'sale' AND journal.active
+                         ORDER BY journal.sequence, journal.id
+                         LIMIT 1) AS journal_account_id
+                  FROM res_company company
+                OFFSET 0
+           ) company ON company.id = so.company_id""",
+        **defaults,
+    )
+
+
+def property_sql(column, default):
+    """SQL of a company-dependent many2one (jsonb by company) for ``company.id``, else its default."""
+    return SQL("NULLIF(COALESCE(%s -> company.id::text, %s) #>> '{}', 'false')", column, default)
+
+
+def _unaccounted_product_sql():
+    """SQL of the order's first product for which Odoo finds no income account (product, category, company
+    default, sales journal's default account). Only looked for when the company has no default at all."""
+    return SQL(
+        """(CASE WHEN company.income_account_id IS NULL AND company.journal_account_id IS NULL THEN (
+            SELECT order_line.product_id
+              FROM sale_order_line order_line
+              JOIN product_product product ON product.id = order_line.product_id
+              JOIN product_template template ON template.id = product.product_tmpl_id
+              LEFT JOIN product_category category ON category.id = template.categ_id
+             WHERE order_line.order_id = so.id
+               AND order_line.display_type IS NULL AND NOT COALESCE(order_line.is_downpayment, FALSE)
+               AND %(product_income)s IS NULL
+               AND (category.id IS NULL OR %(category_income)s IS NULL)
+             ORDER BY order_line.sequence, order_line.id
+             LIMIT 1
+        ) END)""",
+        product_income=property_sql(
+            SQL("template.property_account_income_id"), SQL("company.product_income")
+        ),
+        category_income=property_sql(
+            SQL("category.property_account_income_categ_id"), SQL("company.category_income")
+        ),
+    )
+
+
+def next_document_date_sql(today):
+    """SQL of the next invoice's date after the order's preference (``tools.periods.document_date``; a
+    generation that runs late is dated the day it runs)."""
+    next_date = SQL("so.recurrence_next_date")
+    frequency = SQL("so.recurrence_frequency")
+    return SQL(
+        """(CASE so.recurrence_date_preference
+            WHEN 'generation' THEN GREATEST(%(next_date)s, %(today)s::date)
+            WHEN 'previous_period_end' THEN %(first)s - 1
+            WHEN 'period_start' THEN %(first)s
+            WHEN 'period_end' THEN (%(first)s + %(length)s)::date - 1
+            WHEN 'next_period_start' THEN (%(first)s + %(length)s)::date
+            ELSE (%(first)s + 2 * %(length)s)::date - 1
+        END)""",
+        next_date=next_date,
+        today=today,
+        first=period_start_sql(next_date, frequency),
+        length=period_length_sql(frequency),
+    )
+
+
+def dashboard_query(today, consumption_line, defaults):
+    """SQL of the dashboard's rows as of ``today``.
+
+    :param consumption_line: SQL condition on ``line`` (an ``account_move_line``): it bills consumption
+    :param defaults: SQL of the company-wide defaults of ``product_income``, ``category_income`` and
+        ``payment_term`` for ``company.id``
+    """
+    months_per_period = SQL(
+        """(CASE so.recurrence_frequency WHEN 'daily' THEN %s WHEN 'weekly' THEN %s WHEN 'monthly' THEN 1
+            WHEN 'quarterly' THEN 3 WHEN 'semiannual' THEN 6 ELSE 12 END)""",
+        MONTHS_PER_PERIOD["daily"],
+        MONTHS_PER_PERIOD["weekly"],
+    )
+    last_invoice_amount = _last_invoice_amount_sql(consumption_line)
+    return SQL(
+        """
+        SELECT dashboard.*,
+               flags.*,
+               flags.has_missing_invoice::int + flags.has_duplicate_invoice::int
+                   + flags.has_amount_discrepancy::int + dashboard.has_missing_email::int
+                   + flags.has_inconsistency::int + flags.has_generation_error::int AS problem_count
+          FROM (
+            SELECT so.id AS id,
+                   so.id AS order_id,
+                   so.name AS name,
+                   so.partner_id,
+                   invoice_partner.id AS invoice_partner_id,
+                   so.user_id,
+                   so.company_id,
+                   so.currency_id,
+                   company.currency_id AS company_currency_id,
+                   so.recurrence_frequency AS frequency,
+                   so.recurrence_invoice_state AS invoice_state,
+                   so.recurrence_date_preference AS date_preference,
+                   so.recurrence_date_start AS date_start,
+                   so.recurrence_date_end AS date_end,
+                   so.amount_untaxed,
+                   so.amount_total,
+                   so.amount_untaxed / COALESCE(NULLIF(so.currency_rate, 0), 1) / %(months_per_period)s
+                       AS monthly_recurring_revenue,
+                   so.recurrence_next_date AS next_date,
+                   %(next_document_date)s AS next_document_date,
+                   COALESCE(invoiced.invoice_count, 0) AS invoice_count,
+                   COALESCE(invoiced.current_period_count, 0) AS current_period_invoice_count,
+                   last_invoice.move_id AS last_invoice_id,
+                   %(last_invoice_amount)s AS last_invoice_amount,
+                   COALESCE(currency.rounding, 0.01) AS rounding,
+                   due.due_count - COALESCE(invoiced.invoiced_due_count, 0) AS missing_count,
+                   COALESCE(duplicate.period_count, 0) AS duplicate_period_count,
+                   COALESCE(so.recurrence_invoice_state = 'sent', FALSE)
+                       AND COALESCE(btrim(invoice_partner.email), '') = '' AS has_missing_email,
+                   COALESCE(so.recurrence_bill_parent, FALSE) AND customer.parent_id IS NULL
+                       AS is_parent_missing,
+                   NOT COALESCE(customer.active, TRUE)
+                       OR NOT COALESCE(parent.active, TRUE)
+                       OR NOT COALESCE(invoice_partner.active, TRUE) AS is_partner_archived,
+                   customer.company_id AS customer_company_id,
+                   customer.company_id IS NOT NULL AND customer.company_id != so.company_id
+                       AS is_company_mismatch,
+                   %(unaccounted_product)s AS product_without_account_id,
+                   -- a company, or a customer with payment terms of its own, is not invoiced "due on receipt"
+                   so.recurrence_payment_term_id IS NULL
+                       AND (COALESCE(invoice_commercial.is_company, FALSE)
+                            OR %(partner_payment_term)s IS NOT NULL)
+                       AS is_payment_term_missing,
+                   NULLIF(btrim(so.recurrence_last_error), '') AS generation_error,
+                   so.recurrence_last_error_date AS generation_error_date
+              FROM sale_order so
+              %(company)s
+              JOIN res_partner customer ON customer.id = so.partner_id
+              LEFT JOIN res_partner parent ON parent.id = customer.parent_id
+              LEFT JOIN res_partner invoice_partner
+                     ON invoice_partner.id = COALESCE(so.recurrence_invoice_partner_id, so.partner_invoice_id)
+              LEFT JOIN res_partner invoice_commercial
+                     ON invoice_commercial.id = invoice_partner.commercial_partner_id
+              LEFT JOIN res_currency currency ON currency.id = so.currency_id
+              LEFT JOIN LATERAL (
+                  SELECT MAX(schedule.due_count) AS due_count FROM %(schedule)s schedule
+              ) due ON TRUE
+              %(invoices)s
+              %(duplicate)s
+             WHERE so.recurrence_enabled AND so.state = 'sale'
+          ) dashboard
+         CROSS JOIN LATERAL (
+             SELECT dashboard.missing_count > 0 AS has_missing_invoice,
+                    dashboard.duplicate_period_count > 0 AS has_duplicate_invoice,
+                    COALESCE(abs(dashboard.last_invoice_amount - dashboard.amount_untaxed)
+                             >= dashboard.rounding / 2, FALSE) AS has_amount_discrepancy,
+                    dashboard.is_parent_missing OR dashboard.is_partner_archived
+                        OR dashboard.is_company_mismatch OR dashboard.product_without_account_id IS NOT NULL
+                        OR dashboard.is_payment_term_missing AS has_inconsistency,
+                    dashboard.generation_error IS NOT NULL AS has_generation_error
+         ) flags
+        """,
+        months_per_period=months_per_period,
+        next_document_date=next_document_date_sql(today),
+        last_invoice_amount=last_invoice_amount,
+        unaccounted_product=_unaccounted_product_sql(),
+        partner_payment_term=property_sql(
+            SQL("invoice_commercial.property_payment_term_id"), SQL("company.payment_term")
+        ),
+        company=_company_join(defaults),
+        schedule=schedule_sql(today),
+        invoices=_invoice_joins(today),
+        duplicate=_duplicate_join(),
+    )

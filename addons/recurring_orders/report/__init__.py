@@ -1,0 +1,1 @@
+from . import dashboard_xlsx, recurring_revenue_report

@@ -1,0 +1,128 @@
+import io
+
+import openpyxl
+from freezegun import freeze_time
+
+from odoo.tests import tagged
+
+from .common import D
+from .test_recurring_dashboard import RecurringDashboardCase
+
+
+@tagged("post_install", "-at_install")
+class TestRecurringDashboardExport(RecurringDashboardCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.export = cls.env["recurring.dashboard.xlsx"]
+
+    def _workbook(self, domain):
+        content = self.export._generate(domain)
+        return openpyxl.load_workbook(io.BytesIO(content), data_only=True)
+
+    @staticmethod
+    def _records(sheet):
+        """The data rows of a sheet as dicts by header, without the total row."""
+        rows = list(sheet.iter_rows(values_only=True))
+        header = rows[0]
+        return [dict(zip(header, row, strict=True)) for row in rows[1:] if row[0] != "Total"]
+
+    @freeze_time("2026-03-15")
+    def test_sheets_rows_and_totals(self):
+        healthy = self._healthy_order()
+        missing = self._create_order()
+        quarterly = self._create_order(recurrence_frequency="quarterly")
+        self._generate(quarterly)
+        silent = self.env["res.partner"].create({"name": "Silent SA", "is_company": True})
+        no_email = self._create_order(
+            partner=silent, recurrence_invoice_state="sent", recurrence_bill_parent=True
+        )
+        orders = healthy | missing | quarterly | no_email
+        workbook = self._workbook([("order_id", "in", orders.ids)])
+
+        self.assertEqual(
+            workbook.sheetnames,
+            [
+                "Orders",
+                "Missing invoices",
+                "Duplicate invoices",
+                "Amount discrepancies",
+                "Missing emails",
+                "Inconsistencies",
+                "Failed generations",
+                "Revenue per month",
+            ],
+        )
+        orders_sheet = workbook["Orders"]
+        self.assertEqual(orders_sheet.freeze_panes, "B2")
+        self.assertTrue(orders_sheet.auto_filter.ref.startswith("A1:"))
+        rows = self._records(orders_sheet)
+        self.assertEqual(len(rows), 4)
+        by_order = {row["Order"]: row for row in rows}
+        self.assertEqual(set(by_order), set(orders.mapped("name")))
+        self.assertEqual(rows[0]["Order"], no_email.name, "the most problems first, as on the dashboard")
+
+        row = by_order[missing.name]
+        self.assertEqual(row["Customer"], self.customer_en.name)
+        self.assertEqual(row["Frequency"], "Monthly")
+        self.assertEqual(row["Missing Invoices"], 3)
+        self.assertEqual(row["Next Generation"].date(), D(2026, 1, 1))
+        self.assertEqual(row["Recurring Untaxed"], 210.0)
+        self.assertEqual(row["Recurring Total"], 252.0)
+        self.assertIn("Missing invoices: 3 due period(s)", row["Problem Details"])
+        row = by_order[no_email.name]
+        self.assertEqual(row["Problems"], 3)
+        self.assertIn("Missing email", row["Problem Details"])
+        self.assertIn("no parent company", row["Problem Details"])
+        self.assertEqual(by_order[healthy.name]["Problems"], 0)
+        self.assertEqual(by_order[healthy.name]["Last Invoice"], self._active_invoices(healthy)[-1].name)
+        self.assertEqual(by_order[quarterly.name]["Monthly Recurring Revenue (company currency)"], 70.0)
+
+        total = next(row for row in orders_sheet.iter_rows(values_only=True) if row[0] == "Total")
+        header = next(orders_sheet.iter_rows(values_only=True))
+        totals = dict(zip(header, total, strict=True))
+        self.assertEqual(totals["Monthly Recurring Revenue (company currency)"], 3 * 210.0 + 70.0)
+        self.assertEqual(totals["Missing Invoices"], 3 + 3)
+        self.assertEqual(totals["Recurring Untaxed"], 4 * 210.0)
+        self.assertEqual(totals["Problems"], 1 + 3)
+
+        self.assertEqual(
+            {row["Order"] for row in self._records(workbook["Missing invoices"])},
+            {missing.name, no_email.name},
+        )
+        emails = self._records(workbook["Missing emails"])
+        self.assertEqual([row["Order"] for row in emails], [no_email.name])
+        self.assertIn("Silent SA has no email address", emails[0]["Details"])
+        self.assertEqual(
+            [row["Order"] for row in self._records(workbook["Inconsistencies"])], [no_email.name]
+        )
+        self.assertEqual(self._records(workbook["Duplicate invoices"]), [])
+
+        revenue = self._records(workbook["Revenue per month"])
+        by_month = {row["Month"].date(): row for row in revenue}
+        self.assertEqual(set(by_month), {D(2026, 1, 1), D(2026, 2, 1), D(2026, 3, 1)})
+        for month in by_month.values():
+            self.assertEqual(month["Monthly"], 210.0, "the healthy order's invoice of each month")
+            self.assertEqual(month["Quarterly"], 70.0, "a third of the quarterly invoice of January")
+            self.assertEqual(month["Monthly Recurring Revenue"], 280.0)
+        self.assertEqual(by_month[D(2026, 1, 1)]["Invoiced Subscription"], 420.0)
+        self.assertEqual(by_month[D(2026, 2, 1)]["Invoiced Subscription"], 210.0)
+        revenue_total = next(
+            row for row in workbook["Revenue per month"].iter_rows(values_only=True) if row[0] == "Total"
+        )
+        revenue_header = next(workbook["Revenue per month"].iter_rows(values_only=True))
+        self.assertEqual(
+            dict(zip(revenue_header, revenue_total, strict=True))["Monthly Recurring Revenue"], 840.0
+        )
+
+    @freeze_time("2026-03-15")
+    def test_amount_discrepancy_sheet(self):
+        order = self._create_order(recurrence_invoice_state="draft")
+        self._generate(order)
+        order.order_line.filtered(lambda line: line.product_id == self.product_option).price_unit = 40.0
+        workbook = self._workbook([("order_id", "=", order.id)])
+        rows = self._records(workbook["Amount discrepancies"])
+        self.assertEqual(len(rows), 1)
+        self.assertEqual(rows[0]["Last Invoice Subscription"], 210.0)
+        self.assertEqual(rows[0]["Recurring Untaxed"], 220.0)
+        self.assertEqual(rows[0]["Difference"], -10.0)

@@ -1,0 +1,19 @@
+"""Every addon ships a complete French catalog of its template (refresh both with setup/i18n)."""
+
+from pathlib import Path
+
+import polib
+import pytest
+
+ADDONS = Path(__file__).resolve().parent.parent / "addons"
+
+
+@pytest.mark.parametrize("addon", ["pricelist_priority", "consumption_billing", "recurring_orders"])
+def test_french_catalog_translates_every_template_string(addon):
+    template = polib.pofile(str(ADDONS / addon / "i18n" / f"{addon}.pot"))
+    french = polib.pofile(str(ADDONS / addon / "i18n" / "fr.po"))
+    translated = {(entry.msgctxt, entry.msgid) for entry in french.translated_entries() if not entry.obsolete}
+    missing = [entry.msgid for entry in template if (entry.msgctxt, entry.msgid) not in translated]
+    assert len(template) > 10
+    assert missing == [], f"{len(missing)} strings of {addon} have no French translation: {missing[:5]}"
+    assert french.fuzzy_entries() == []
