@@ -221,10 +221,22 @@ class ConsumptionRecord(models.Model):
         )
         if not priceable:
             return
-        prices = self.env["product.pricelist"].resolve_billing_prices(
-            [record._billing_price_request() for record in priceable]
-        )
+        Pricelist = self.env["product.pricelist"]
+        try:
+            requests = [record._billing_price_request() for record in priceable]
+            prices = Pricelist.resolve_billing_prices(requests)
+        except ValidationError:
+            # One unpriceable record (e.g. a price list currency without a rate) must not blank a whole
+            # list or pivot: price the records one by one and leave the failing ones without a preview.
+            prices = []
+            for record in priceable:
+                try:
+                    prices.extend(Pricelist.resolve_billing_prices([record._billing_price_request()]))
+                except ValidationError:
+                    prices.append(None)
         for record, price in zip(priceable, prices, strict=True):
+            if price is None:
+                continue
             record.price_unit_preview = price["price"]
             record.price_source_preview = price["source"]
             record.amount_preview = record.currency_id.round(price["price"] * record.quantity)
@@ -262,8 +274,8 @@ class ConsumptionRecord(models.Model):
     @api.model
     def _uom_compatible(self, product_uom, uom):
         """Units are convertible into each other when they share a reference unit (Odoo 19 has no UoM
-        categories any more: the root of the unit tree plays that role)."""
-        return product_uom.parent_path.split("/", 1)[0] == uom.parent_path.split("/", 1)[0]
+        categories any more)."""
+        return uom._has_common_reference(product_uom)
 
     @api.model
     def _date_window(self):

@@ -109,6 +109,26 @@ class TestConsumptionRecord(ConsumptionCase):
         queries_to_preview(5)  # warms Odoo's caches (price lists, precisions)
         self.assertEqual(queries_to_preview(50), queries_to_preview(5))
 
+    def test_one_unpriceable_record_leaves_the_others_priced(self):
+        no_rate = self.env["res.currency"].create({"name": "ZZW", "symbol": "Zw", "rounding": 0.01})
+        self.customer.property_product_pricelist = self.env["product.pricelist"].create(
+            {"name": "Price list in the company currency", "currency_id": self.company.currency_id.id}
+        )
+        self.customer_b.property_product_pricelist = self.env["product.pricelist"].create(
+            {"name": "Price list in a currency without rate", "currency_id": no_rate.id}
+        )
+        priced, unpriceable = self.Record.create(
+            [
+                self.record_values(quantity=10, partner_id=self.customer.id),
+                self.record_values(quantity=10, partner_id=self.customer_b.id),
+            ]
+        )
+        self.env.invalidate_all()
+        self.assertEqual(
+            [(record.price_source_preview, record.amount_preview) for record in priced | unpriceable],
+            [("catalog", 1.0), (False, 0.0)],
+        )
+
     def test_unit_converts_into_product_unit(self):
         record = self.Record.create(self.record_values(uom_id=self.pack.id, quantity=2))
         self.assertEqual(record.uom_id, self.pack)
