@@ -6,7 +6,6 @@ became due appears, without any stored flag to refresh. See ``readme/DASHBOARD.m
 """
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError
 from odoo.tools import SQL, format_date, formatLang
 
 from .recurring_dashboard_query import dashboard_query
@@ -209,13 +208,8 @@ class RecurringDashboard(models.Model):
         self.env.cr.execute("SET LOCAL jit = off")
 
     def _consumption_line_sql(self, line_alias):
-        """SQL condition: the invoice line ``line_alias`` bills consumption (it has consumption records).
-
-        Without the consumption billing link, every product line is part of the subscription.
-        """
-        field = self.env["account.move.line"]._fields.get("consumption_record_ids")
-        if not field:
-            return SQL("FALSE")
+        """SQL condition: the invoice line ``line_alias`` bills consumption (it has consumption records)."""
+        field = self.env["account.move.line"]._fields["consumption_record_ids"]
         return SQL(
             "EXISTS (SELECT 1 FROM %s consumption WHERE consumption.%s = %s.id)",
             SQL.identifier(self.env[field.comodel_name]._table),
@@ -225,9 +219,7 @@ class RecurringDashboard(models.Model):
 
     def _consumption_lines_sql(self):
         """SQL subquery (in parentheses) of the ids of the invoice lines that bill consumption."""
-        field = self.env["account.move.line"]._fields.get("consumption_record_ids")
-        if not field:
-            return SQL("(SELECT NULL::int WHERE FALSE)")
+        field = self.env["account.move.line"]._fields["consumption_record_ids"]
         return SQL(
             "(SELECT consumption.%s FROM %s consumption WHERE consumption.%s IS NOT NULL)",
             SQL.identifier(field.inverse_name),
@@ -451,39 +443,8 @@ class RecurringDashboard(models.Model):
         return action
 
     def action_generate_missing(self):
-        """Generate the due invoices of these orders now, as the cron would, and say what happened.
-
-        Runs with the user's rights: without the right to create invoices, refused at once (rather than
-        recorded on the orders as a failed generation).
-        """
-        orders = self.order_id
-        if not orders:
-            raise UserError(self.env._("Select the orders whose missing invoices to generate."))
-        self.env["account.move"].check_access("create")
-        invoices, failures = orders._generate_recurring_invoices()
-        if failures:
-            message = "\n".join(
-                self.env._("%(order)s: %(error)s", order=order.name, error=error)
-                for order, error in failures.items()
-            )
-            notification_type = "danger"
-        elif invoices:
-            message = self.env._("%(count)s invoice(s) generated.", count=len(invoices))
-            notification_type = "success"
-        else:
-            message = self.env._("Nothing to generate: every due period has its invoice.")
-            notification_type = "info"
-        return {
-            "type": "ir.actions.client",
-            "tag": "display_notification",
-            "params": {
-                "title": self.env._("Missing invoices"),
-                "message": message,
-                "type": notification_type,
-                "sticky": bool(failures),
-                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
-            },
-        }
+        """Generate the due invoices of these orders now, as the order's button does."""
+        return self.order_id.action_generate_due_invoices()
 
     @api.model
     def action_export_xlsx(self, domain=None):

@@ -1,3 +1,4 @@
+import datetime
 import logging
 from collections import defaultdict
 
@@ -268,7 +269,11 @@ class RecurringInvoiceGenerator(models.AbstractModel):
     @api.model
     def _order_line_values(self, order):
         """Invoice line values of the order's lines: every product line with its ordered quantity (linked
-        to its sale line), sections and notes; down payments are not part of a period."""
+        to its sale line), sections and notes; down payments are not part of a period.
+
+        Consumption an order line would hand over to its invoice is left out: these values are copied on
+        every invoice of a catch-up, and a period's consumption comes from the engine.
+        """
         values = []
         for sequence, line in enumerate(order.order_line.sorted("sequence"), start=1):
             if line.is_downpayment or (not line.display_type and not line.product_uom_qty):
@@ -277,59 +282,71 @@ class RecurringInvoiceGenerator(models.AbstractModel):
             if not line.display_type:
                 optional["quantity"] = line.product_uom_qty
             values.extend(line._prepare_invoice_lines_vals_list(**optional))
+        for line_values in values:
+            line_values.pop("consumption_record_ids", None)
         return values
 
     @api.model
     def _consumption_line_values(self, orders, plans):
         """Invoice line values of the unbilled consumption to add, by ``(order id, plan index)``.
 
-        One call of the consumption billing engine for every plan of the batch that includes consumption:
-        the billed period (``current``) or the one before it (``previous``), the order's filter and grouping.
-        The engine links the records to the invoice lines created from these values.
+        One call of the consumption billing engine for every plan of the batch that includes consumption,
+        with the order's filter and grouping: the records of the billed period (``current``) or of the one
+        before it (``previous``), then, on their own lines, the records of the earlier periods since the
+        order's first one that arrived after their period's invoice. The engine leaves out billed records
+        and gives a record to the first request that covers it (the oldest plan, in a catch-up), and links
+        the records to the invoice lines created from these values.
         """
         requests = []
         keys = []
         for order in orders.filtered(lambda order: order.recurrence_consumption != "none"):
             domain = order._recurrence_consumption_domain()
+            if order.recurrence_consumption == "previous":
+                bounds = periods.previous_period_bounds
+            else:
+                bounds = periods.period_bounds
+            first_date = bounds(order.recurrence_date_start, order.recurrence_frequency)[0]
             for index, plan in enumerate(plans[order.id]):
-                if order.recurrence_consumption == "previous":
-                    date_from, date_to = periods.previous_period_bounds(
-                        plan["generation_date"], order.recurrence_frequency
+                date_from, date_to = bounds(plan["generation_date"], order.recurrence_frequency)
+                windows = [(date_from, date_to)]
+                if first_date < date_from:
+                    windows.append((first_date, date_from - datetime.timedelta(days=1)))
+                for window_from, window_to in windows:
+                    requests.append(
+                        {
+                            "partner_id": order.partner_id.id,
+                            "date_from": window_from,
+                            "date_to": window_to,
+                            "domain": domain,
+                            "grouping": order.recurrence_consumption_grouping,
+                            "company_id": order.company_id.id,
+                            "currency_id": order.currency_id.id,
+                        }
                     )
-                else:
-                    date_from, date_to = plan["period_start"], plan["period_end"]
-                requests.append(
-                    {
-                        "partner_id": order.partner_id.id,
-                        "date_from": date_from,
-                        "date_to": date_to,
-                        "domain": domain,
-                        "grouping": order.recurrence_consumption_grouping,
-                        "company_id": order.company_id.id,
-                        "currency_id": order.currency_id.id,
-                    }
-                )
-                section_name = order.env._(
-                    "Consumption from %(start)s to %(end)s",
-                    start=format_date(order.env, date_from),
-                    end=format_date(order.env, date_to),
-                )
-                keys.append((order.id, index, section_name))
+                    keys.append((order, index, date_from, date_to))
         if not requests:
             return {}
         engine = self.env["consumption.billing"]
-        result = {}
-        for (order_id, index, section_name), billing_lines in zip(
+        billing_lines_by_plan = defaultdict(list)
+        for (order, index, date_from, date_to), billing_lines in zip(
             keys, engine.prepare_billing(requests), strict=True
         ):
+            billing_lines_by_plan[order, index, date_from, date_to].extend(billing_lines)
+        result = {}
+        for (order, index, date_from, date_to), billing_lines in billing_lines_by_plan.items():
             if not billing_lines:
                 continue
+            section_name = order.env._(
+                "Consumption from %(start)s to %(end)s",
+                start=format_date(order.env, min(date_from, *(line["date_from"] for line in billing_lines))),
+                end=format_date(order.env, date_to),
+            )
             section = {"display_type": "line_section", "name": section_name, "sequence": 10000}
             lines = [
                 dict(engine.invoice_line_values(line), sequence=10001 + position)
                 for position, line in enumerate(billing_lines)
             ]
-            result[order_id, index] = [section, *lines]
+            result[order.id, index] = [section, *lines]
         return result
 
     @api.model

@@ -1,11 +1,13 @@
 import ast
+import datetime
 import itertools
 
 from markupsafe import Markup
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.fields import Domain
+from odoo.tools import format_date
 
 from ..tools import periods, subject
 
@@ -426,6 +428,63 @@ class SaleOrder(models.Model):
                     )
                 )
 
+    def _check_recurrence_schedule_change(self, vals):
+        """Refuse a new frequency or first generation date that would bill invoiced periods again.
+
+        Invoiced periods are matched by their start: on a new schedule, the generation dates inside a
+        period already invoiced under the old one would be billed twice. A new schedule must therefore
+        start with a period after the last invoiced one (or those invoices be cancelled first).
+        """
+        new_start = fields.Date.to_date(vals.get("recurrence_date_start"))
+        changed = self.filtered(
+            lambda order: (
+                (
+                    "recurrence_frequency" in vals
+                    and vals["recurrence_frequency"] != order.recurrence_frequency
+                )
+                or ("recurrence_date_start" in vals and new_start != order.recurrence_date_start)
+            )
+        )
+        if not changed:
+            return
+        # sudo: every invoice of the order counts, also for a salesperson who cannot read invoices.
+        last_ends = {
+            order.id: last_end
+            for order, last_end in self.env["account.move"]
+            .sudo()
+            ._read_group(
+                [
+                    ("recurring_order_id", "in", changed.ids),
+                    ("state", "!=", "cancel"),
+                    ("recurring_period_end", "!=", False),
+                ],
+                ["recurring_order_id"],
+                ["recurring_period_end:max"],
+            )
+        }
+        for order in changed:
+            last_end = last_ends.get(order.id)
+            if not last_end:
+                continue
+            frequency = vals.get("recurrence_frequency") or order.recurrence_frequency
+            start = new_start if "recurrence_date_start" in vals else order.recurrence_date_start
+            if start and periods.period_bounds(start, frequency)[0] > last_end:
+                continue
+            earliest = last_end + datetime.timedelta(days=1)
+            if periods.period_bounds(earliest, frequency)[0] != earliest:
+                earliest = periods.next_period_bounds(earliest, frequency)[0]
+            raise ValidationError(
+                self.env._(
+                    "Order %(order)s already has recurring invoices up to %(end)s: a new Frequency or First "
+                    "Generation date would bill those periods again. Set the First Generation date so that "
+                    "its billed period starts after %(end)s (for example %(earliest)s), or cancel those "
+                    "invoices first.",
+                    order=order.name,
+                    end=format_date(self.env, last_end),
+                    earliest=format_date(self.env, earliest),
+                )
+            )
+
     @api.constrains("recurrence_subject")
     def _check_recurrence_subject(self):
         for order in self:
@@ -486,8 +545,23 @@ class SaleOrder(models.Model):
                 )
 
     def action_generate_due_invoices(self):
-        """Button: generate what is due for these orders now, and say what happened."""
+        """Generate what is due for these orders now, with the user's rights, and say what happened.
+
+        The order's button and the dashboard's "Generate missing now". A user who may not create invoices
+        is refused at once, rather than every order recording a failed generation.
+        """
+        if not self:
+            raise UserError(self.env._("Select the orders whose due invoices to generate."))
         self.check_access("write")
+        if not self.env["account.move"].has_access("create"):
+            raise AccessError(
+                self.env._(
+                    "You are not allowed to create invoices, so you cannot generate the due invoices of "
+                    "%(orders)s: ask a billing user to generate them, or an administrator for invoicing "
+                    "rights.",
+                    orders=", ".join(self.mapped("name")),
+                )
+            )
         invoices, failures = self._generate_recurring_invoices()
         if failures:
             message = "\n".join(
@@ -560,6 +634,8 @@ class SaleOrder(models.Model):
 
     def write(self, vals):
         self._check_finalized_write(vals)
+        if "recurrence_frequency" in vals or "recurrence_date_start" in vals:
+            self._check_recurrence_schedule_change(vals)
         return super().write(vals)
 
     @api.ondelete(at_uninstall=False)

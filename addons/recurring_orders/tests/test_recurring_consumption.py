@@ -109,18 +109,50 @@ class TestRecurringConsumption(RecurringOrdersCase):
 
         self.assertEqual(self._consumption_lines(invoice).mapped("quantity"), [5.0])
 
-    @freeze_time("2026-01-31")
-    def test_consumption_billed_once_across_runs(self):
+    def test_late_consumption_is_billed_by_the_next_invoice(self):
         record = self._record(D(2026, 1, 10), 3)
         order = self._create_order(recurrence_consumption="current")
-        invoice, _failures = self._generate(order)
-        late = self._record(D(2026, 1, 25), 2)
-
-        rerun, _failures = self._generate(order)
-
+        with freeze_time("2026-01-31"):
+            invoice, _failures = self._generate(order)
+            late = self._record(D(2026, 1, 25), 2)
+            rerun, _failures = self._generate(order)
         self.assertFalse(rerun)
         self.assertEqual(record.invoice_line_id.move_id, invoice)
-        self.assertFalse(late.invoice_line_id, "left unbilled: the January invoice already exists")
+        self.assertFalse(late.invoice_line_id, "the January invoice exists: wait for the next one")
+        february = self._record(D(2026, 2, 10), 5)
+
+        with freeze_time("2026-02-28"):
+            next_invoice, _failures = self._generate(order)
+
+        self.assertEqual(next_invoice.recurring_period_start, D(2026, 2, 1))
+        self.assertEqual(late.invoice_line_id.move_id, next_invoice)
+        self.assertEqual(february.invoice_line_id.move_id, next_invoice)
+        lines = self._consumption_lines(next_invoice)
+        self.assertEqual(lines.mapped("quantity"), [5.0, 2.0], "February, then January's late record")
+        self.assertNotEqual(late.invoice_line_id, february.invoice_line_id)
+        self.assertEqual(next_invoice.amount_untaxed, 210.0 + 14.0)
+        self.assertEqual(record.invoice_line_id.move_id, invoice, "billed once")
+
+    @freeze_time("2026-03-15")
+    def test_catch_up_bills_each_record_once_in_its_own_period(self):
+        january, february = self._record(D(2026, 1, 10), 3), self._record(D(2026, 2, 10), 4)
+        order = self._create_order(recurrence_consumption="current")
+        on_order_line = self._record(D(2025, 12, 20), 1)
+        on_order_line.sale_line_id = order.order_line.filtered("product_id")[0]
+
+        invoices, _failures = self._generate(order)
+
+        self.assertEqual(len(invoices), 3)
+        self.assertFalse(
+            on_order_line.invoice_line_id, "an order line's consumption is not billed by periods"
+        )
+        self.assertEqual(january.invoice_line_id.move_id, invoices[0])
+        self.assertEqual(february.invoice_line_id.move_id, invoices[1])
+        self.assertFalse(self._consumption_lines(invoices[2]))
+        self.assertFalse(
+            invoices.invoice_line_ids.filtered(lambda line: line.sale_line_ids).consumption_record_ids,
+            "lines copied from the order carry no consumption",
+        )
 
     @freeze_time("2026-01-31")
     def test_cancelled_invoice_releases_its_consumption_for_the_regenerated_one(self):

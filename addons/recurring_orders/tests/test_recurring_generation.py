@@ -3,8 +3,9 @@
 import psycopg2.errors
 from freezegun import freeze_time
 
+from odoo.exceptions import AccessError
 from odoo.fields import Command
-from odoo.tests import tagged
+from odoo.tests import new_test_user, tagged
 from odoo.tools import mute_logger
 
 from .common import D, RecurringOrdersCase
@@ -274,6 +275,20 @@ class TestRecurringGeneration(RecurringOrdersCase):
         self.assertEqual(order.recurrence_invoice_ids.create_uid, accountant)
         action = order.with_user(accountant).action_generate_due_invoices()
         self.assertEqual(action["params"]["type"], "info", "nothing due any more")
+
+    @freeze_time("2026-01-01")
+    def test_button_refuses_a_salesperson_without_invoicing_rights(self):
+        salesperson = new_test_user(
+            self.env, login="recurring_button_salesperson", groups="sales_team.group_sale_salesman_all_leads"
+        )
+        order = self._create_order()
+
+        with self.assertRaisesRegex(AccessError, "not allowed to create invoices"):
+            order.with_user(salesperson).action_generate_due_invoices()
+
+        self.assertFalse(order.recurrence_invoice_ids)
+        self.assertFalse(order.recurrence_last_error, "a refused click is not a failed generation")
+        self.assertEqual(order.recurrence_next_date, D(2026, 1, 1))
 
     @freeze_time("2026-01-01")
     def test_cron_generates_every_due_order(self):

@@ -283,3 +283,48 @@ class TestRecurringSchedule(RecurringOrdersCase):
         self.assertFalse(invoices, "a salesperson without invoicing rights creates no invoice")
         self.assertIn(order, failures)
         self.assertTrue(order.recurrence_last_error)
+
+    def test_schedule_change_refused_over_invoiced_periods(self):
+        with freeze_time("2026-03-15"):
+            order = self._create_order(recurrence_frequency="quarterly")
+            invoices, _failures = self._generate(order)
+            self.assertEqual(invoices.mapped("recurring_period_end"), [D(2026, 3, 31)])
+        with self.assertRaisesRegex(ValidationError, "after 03/31/2026"):
+            order.write({"recurrence_frequency": "monthly"})
+        with self.assertRaisesRegex(ValidationError, r"for example 04/01/2026"):
+            order.write({"recurrence_frequency": "monthly", "recurrence_date_start": D(2026, 2, 1)})
+        with self.assertRaises(ValidationError, msg="a start after the invoiced quarter but in it"):
+            order.write({"recurrence_date_start": D(2026, 3, 31)})
+        self.assertEqual(order.recurrence_frequency, "quarterly")
+        self.assertEqual(order.recurrence_date_start, D(2026, 1, 1))
+
+    def test_schedule_change_after_invoiced_periods(self):
+        with freeze_time("2026-03-15"):
+            order = self._create_order(recurrence_frequency="quarterly")
+            self._generate(order)
+        order.write({"recurrence_frequency": "monthly", "recurrence_date_start": D(2026, 4, 1)})
+        self.assertEqual(order.recurrence_next_date, D(2026, 4, 1))
+        with freeze_time("2026-05-20"):
+            invoices, failures = self._generate(order)
+        self.assertFalse(failures)
+        self.assertEqual(
+            [
+                (move.recurring_period_start, move.recurring_period_end)
+                for move in self._active_invoices(order)
+            ],
+            [
+                (D(2026, 1, 1), D(2026, 3, 31)),
+                (D(2026, 4, 1), D(2026, 4, 30)),
+                (D(2026, 5, 1), D(2026, 5, 31)),
+            ],
+            "no month of the invoiced quarter is billed again",
+        )
+        self.assertEqual(len(invoices), 2)
+
+    def test_schedule_change_allowed_once_the_invoices_are_cancelled(self):
+        with freeze_time("2026-03-15"):
+            order = self._create_order(recurrence_frequency="quarterly")
+            invoices, _failures = self._generate(order)
+        invoices.button_cancel()
+        order.write({"recurrence_frequency": "monthly"})
+        self.assertEqual(order.recurrence_next_date, D(2026, 1, 1))
