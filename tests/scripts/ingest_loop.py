@@ -1,16 +1,24 @@
-"""Push consumption for one customer in many small committed calls, as an integrator's feed does.
+"""Push consumption for one customer in many small committed calls, `--pause` seconds apart, as an
+integrator's feed does.
 
 Prints {"created": n}.
 """
 
 import json
+import time
 from datetime import date
 
 from odoo_env import environment, parse_args
 
 from odoo.service.model import retrying
 
-args = parse_args({"--calls": {"type": int, "default": 30}, "--rows": {"type": int, "default": 50}})
+args = parse_args(
+    {
+        "--calls": {"type": int, "default": 30},
+        "--rows": {"type": int, "default": 50},
+        "--pause": {"type": float, "default": 0.2},
+    }
+)
 created = 0
 for call in range(args.calls):
     rows = [
@@ -28,4 +36,5 @@ for call in range(args.calls):
         if result["errors"]:
             raise RuntimeError(result["errors"][:3])
         created += result["created"]
+    time.sleep(args.pause)
 print(json.dumps({"created": created}))
