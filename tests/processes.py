@@ -29,10 +29,15 @@ def _test_database():
         raise RuntimeError("multi-process tests run through setup/test (ODOO_TEST_DB is not set)") from None
 
 
-def _admin_connection():
+def admin_sql(sql):
+    """Run one statement outside any transaction on the maintenance database (CREATE/DROP DATABASE)."""
     connection = psycopg2.connect(dbname="postgres")
     connection.autocommit = True
-    return connection
+    try:
+        with connection.cursor() as cr:
+            cr.execute(sql)
+    finally:
+        connection.close()
 
 
 def create_database_copy(prefix="mp", source=None):
@@ -41,22 +46,12 @@ def create_database_copy(prefix="mp", source=None):
     Nobody may be connected to the source while it is copied.
     """
     name = f"{_test_database()}_{prefix}_{uuid.uuid4().hex[:8]}"
-    connection = _admin_connection()
-    try:
-        with connection.cursor() as cr:
-            cr.execute(f'CREATE DATABASE "{name}" TEMPLATE "{source or _test_database() + "_template"}"')
-    finally:
-        connection.close()
+    admin_sql(f'CREATE DATABASE "{name}" TEMPLATE "{source or _test_database() + "_template"}"')
     return name
 
 
 def drop_database(name):
-    connection = _admin_connection()
-    try:
-        with connection.cursor() as cr:
-            cr.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        connection.close()
+    admin_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @contextmanager

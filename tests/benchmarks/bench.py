@@ -14,28 +14,17 @@ import time
 import uuid
 from pathlib import Path
 
-import psycopg2
-
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
+sys.path[:0] = [str(HERE), str(HERE.parent)]
 
+from processes import admin_sql
 from scenarios import RATIOS, SCENARIOS
-
-
-def _admin(sql):
-    connection = psycopg2.connect(dbname="postgres")
-    connection.autocommit = True
-    try:
-        with connection.cursor() as cr:
-            cr.execute(sql)
-    finally:
-        connection.close()
 
 
 def run_once(template, addons_path, scenario, scale):
     """One run of a scenario in its own process on its own database copy; returns its measurements."""
     database = f"{template}_run_{uuid.uuid4().hex[:6]}"
-    _admin(f'CREATE DATABASE "{database}" TEMPLATE "{template}"')
+    admin_sql(f'CREATE DATABASE "{database}" TEMPLATE "{template}"')
     try:
         completed = subprocess.run(
             [
@@ -60,7 +49,7 @@ def run_once(template, addons_path, scenario, scale):
             )
         return json.loads(completed.stdout.strip().splitlines()[-1])
     finally:
-        _admin(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+        admin_sql(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
 
 
 def summarize(name, runs):

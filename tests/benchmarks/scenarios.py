@@ -20,7 +20,7 @@ sys.path[:0] = [str(TESTS_DIR / "scripts"), str(TESTS_DIR)]
 
 import psycopg2
 from odoo_env import parse_args
-from processes import odoo_server
+from processes import admin_sql, odoo_server
 from seeding import seed_recurring_orders
 
 import odoo.sql_db
@@ -263,7 +263,7 @@ def recurring_two_workers(env, scale, sink):
     addons_path = ",".join(odoo.tools.config["addons_path"])
     env.cr.close()
     odoo.sql_db.close_all()  # nobody may be connected to a database being copied
-    _admin_sql(f'CREATE DATABASE "{copy}" TEMPLATE "{database}"')
+    admin_sql(f'CREATE DATABASE "{copy}" TEMPLATE "{database}"')
     try:
         one_seconds, _one = _run_generation_workers(database, addons_path, 1)
         two_seconds, per_worker = _run_generation_workers(copy, addons_path, 2)
@@ -274,7 +274,7 @@ def recurring_two_workers(env, scale, sink):
             )
             total, distinct = cr.fetchone()
     finally:
-        _admin_sql(f'DROP DATABASE IF EXISTS "{copy}" WITH (FORCE)')
+        admin_sql(f'DROP DATABASE IF EXISTS "{copy}" WITH (FORCE)')
     if not (sum(per_worker) == total == distinct == count):
         raise RuntimeError(f"two workers made {per_worker}, stored {total}, distinct periods {distinct}")
     extra = {
@@ -304,16 +304,6 @@ def recurring_two_workers(env, scale, sink):
             "extra": extra,
         }
     )
-
-
-def _admin_sql(sql):
-    connection = psycopg2.connect(dbname="postgres")
-    connection.autocommit = True
-    try:
-        with connection.cursor() as cr:
-            cr.execute(sql)
-    finally:
-        connection.close()
 
 
 def _run_generation_workers(database, addons_path, workers):
