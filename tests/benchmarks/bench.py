@@ -7,6 +7,7 @@ Usage (through tests/benchmarks/run, which prepares the database):
 
 import argparse
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -21,9 +22,11 @@ from processes import admin_sql
 from scenarios import RATIOS, SCENARIOS
 
 
-def run_once(template, addons_path, scenario, scale):
-    """One run of a scenario in its own process on its own database copy; returns its measurements."""
+def run_once(template, addons_path, scenario, scale, profile_dir=None):
+    """One run of a scenario in its own process on its own database copy; returns its measurements.
+    With profile_dir, the scenario writes a cProfile of each measurement there (see scenarios.measure)."""
     database = f"{template}_run_{uuid.uuid4().hex[:6]}"
+    environment = dict(os.environ, BENCH_PROFILE=str(profile_dir)) if profile_dir else None
     admin_sql(f'CREATE DATABASE "{database}" TEMPLATE "{template}"')
     try:
         completed = subprocess.run(
@@ -42,6 +45,7 @@ def run_once(template, addons_path, scenario, scale):
             capture_output=True,
             text=True,
             check=False,
+            env=environment,
         )
         if completed.returncode != 0:
             raise RuntimeError(
@@ -81,7 +85,7 @@ def print_table(results):
         spread = f"{result['rate_min']:.0f}-{result['rate_max']:.0f}"
         print(
             f"{result['name']:<44} {result['items']:>8} {result['rate']:>10.1f} {spread:>19} "
-            f"{result['seconds']:>9.2f} {result['queries_per_item']:>7.2f} {result['peak_rss_mb']:>7.0f}"
+            f"{result['seconds']:>9.2f} {result['queries_per_item']:>7.3g} {result['peak_rss_mb']:>7.0f}"
         )
         for key, value in result["extra"].items():
             print(f"    {key}: {value}")
@@ -96,6 +100,9 @@ def main():
         "--scale", type=float, default=1.0, help="multiplies every data size (0.1 for a quick try)"
     )
     parser.add_argument("--json", help="also write the summarized results to this file")
+    parser.add_argument(
+        "--profile", help="write a cProfile of every measurement of every run under this folder"
+    )
     parser.add_argument("scenarios", nargs="*", help=f"default: all of {', '.join(SCENARIOS)}")
     args = parser.parse_args()
     unknown = set(args.scenarios) - set(SCENARIOS)
@@ -106,7 +113,8 @@ def main():
     for scenario in args.scenarios or list(SCENARIOS):
         started = time.monotonic()
         for repetition in range(args.repeat):
-            for measurement in run_once(args.database, args.addons_path, scenario, args.scale):
+            profile_dir = args.profile and Path(args.profile) / f"{scenario}-run{repetition + 1}"
+            for measurement in run_once(args.database, args.addons_path, scenario, args.scale, profile_dir):
                 measurements.setdefault(measurement["name"], []).append(measurement)
             print(f"  {scenario}: run {repetition + 1}/{args.repeat} done", file=sys.stderr, flush=True)
         print(f"  {scenario}: {time.monotonic() - started:.0f} s in all", file=sys.stderr, flush=True)

@@ -5,8 +5,12 @@ A measurement: name, items (what is counted), unit, seconds, queries (SQL querie
 peak_rss_mb (the process's peak resident memory so far) and optional extra figures.
 """
 
+import cProfile
 import io
 import json
+import os
+import pstats
+import re
 import resource
 import subprocess
 import sys
@@ -70,10 +74,21 @@ def peak_rss_mb():
 
 @contextmanager
 def measure(sink, name, items, unit, extra=None):
-    """Time the block and count its SQL queries (every cursor of this process)."""
+    """Time the block and count its SQL queries (every cursor of this process).
+
+    With BENCH_PROFILE set to a folder, the block also runs under cProfile: its statistics go to
+    ``<folder>/<measurement>.prof`` and the 30 heaviest functions (cumulative time) to ``.txt`` beside it.
+    """
+    profile_dir = os.environ.get("BENCH_PROFILE")
+    profiler = cProfile.Profile() if profile_dir else None
     queries = odoo.sql_db.sql_counter
     started = time.perf_counter()
+    if profiler:
+        profiler.enable()
     yield
+    if profiler:
+        profiler.disable()
+        _write_profile(profiler, Path(profile_dir), name)
     sink.append(
         {
             "name": name,
@@ -85,6 +100,14 @@ def measure(sink, name, items, unit, extra=None):
             "extra": extra or {},
         }
     )
+
+
+def _write_profile(profiler, folder, name):
+    folder.mkdir(parents=True, exist_ok=True)
+    stem = folder / re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+    profiler.dump_stats(f"{stem}.prof")
+    with open(f"{stem}.txt", "w", encoding="utf-8") as report:
+        pstats.Stats(profiler, stream=report).sort_stats("cumulative").print_stats(30)
 
 
 def analyze(env):
@@ -209,8 +232,9 @@ def odoo_invoicing(env, scale, sink):
 # --- recurring generation -------------------------------------------------------------------------------
 
 
-def _generate_all(env, batch_size=100):
-    invoices, failures = env["sale.order"]._generate_recurring_invoices(batch_size=batch_size, commit=True)
+def _generate_all(env):
+    """What the cron does: every due order, in the generator's default batches, committing each."""
+    invoices, failures = env["sale.order"]._generate_recurring_invoices(commit=True)
     if failures:
         raise RuntimeError(f"{len(failures)} orders failed, e.g. {next(iter(failures.values()))}")
     return len(invoices)
@@ -315,8 +339,6 @@ def _run_generation_workers(database, addons_path, workers):
         database,
         "--addons-path",
         addons_path,
-        "--batch-size",
-        "50",
     ]
     started = time.perf_counter()
     running = [subprocess.Popen(command, stdout=subprocess.PIPE, text=True) for _worker in range(workers)]
