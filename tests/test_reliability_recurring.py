@@ -18,6 +18,8 @@ ACTIVE_RECURRING_INVOICES = """
 """
 
 # What an invoice run produced, independent of sequence numbers and ids (both differ between copies).
+INVOICE_SENT = "SELECT state, COALESCE(is_move_sent, FALSE) FROM account_move WHERE recurring_order_id = %s"
+
 INVOICE_SNAPSHOT = """
     SELECT o.name, m.recurring_period_start, m.recurring_period_end, m.invoice_date, m.invoice_subject,
            m.state, m.amount_untaxed, m.amount_total, m.partner_id
@@ -133,34 +135,62 @@ class TestRecurringProcesses(TestCase):
                 self.assertEqual(invoice_date, period_start, "generated on the period start date")
                 self.assertEqual(subject, f"Subscription {period_start:%B} {period_start:%Y}")
 
-    def test_one_bad_order_does_not_stop_the_others_and_is_generated_once_fixed(self):
+    def test_bad_orders_do_not_stop_the_others_and_are_generated_once_fixed(self):
+        """Three bad orders in a batch of 100, one of each kind: an archived customer, a retired
+        product whose income account was archived, an emailed invoice whose customer has no email."""
         with processes.database_copy("bad_order") as database:
-            seeded = processes.run_script(
-                database, "seed_recurring.py", "--orders", 100, "--archived-customers", 1
-            )
-            result = processes.run_script(database, "generate_recurring.py", "--batch-size", 10)
-            self.assertEqual((result["invoices"], result["failures"]), (99, 1))
-            bad_order = seeded["order_ids"][0]
-            error = processes.query(
-                database, "SELECT recurrence_last_error FROM sale_order WHERE id = %s", [bad_order]
-            )[0][0]
-            self.assertIn("archived", error.lower())
-            logged = processes.query(
-                database,
-                "SELECT count(*) FROM mail_message"
-                " WHERE model = 'sale.order' AND res_id = %s AND body ILIKE %s",
-                [bad_order, "%archived%"],
-            )[0][0]
-            self.assertGreaterEqual(logged, 1, "the failure is logged on the order's chatter")
+            seeded = processes.run_script(database, "seed_recurring.py", "--orders", 100)
+            bad = seeded["order_ids"][:3]
+            archived_customer, retired_account, no_email = bad
+            processes.run_script(database, "bad_orders.py", "--action", "break", "--orders", *bad)
 
-            processes.query_commit(
-                database, "UPDATE res_partner SET active = true WHERE NOT active AND name LIKE 'Seeded%%'"
-            )
-            result = processes.run_script(database, "generate_recurring.py")
-            self.assertEqual((result["invoices"], result["failures"]), (1, 0))
-            self.assert_each_period_invoiced_once(database, orders=100, periods=1)
-            self.assertIsNone(
+            result = processes.run_script(database, "generate_recurring.py", "--batch-size", 10)
+
+            # 97 good orders and the one whose invoice could not be sent (generated and posted).
+            self.assertEqual((result["invoices"], result["failures"]), (98, 3))
+            errors = dict(
                 processes.query(
-                    database, "SELECT recurrence_last_error FROM sale_order WHERE id = %s", [bad_order]
-                )[0][0]
+                    database,
+                    "SELECT id, recurrence_last_error FROM sale_order WHERE id = ANY(%s)",
+                    [bad],
+                )
             )
+            self.assertIn("archived", errors[archived_customer].lower())
+            self.assertIn("retired services (retired1) is archived", errors[retired_account].lower())
+            self.assertIn("no email address", errors[no_email].lower())
+            noted = processes.query(
+                database,
+                "SELECT res_id, count(*) FROM mail_message WHERE model = 'sale.order' AND res_id = ANY(%s)"
+                " AND body ILIKE %s GROUP BY res_id",
+                [bad, "%generation failed%"],
+            )
+            self.assertEqual(dict(noted), dict.fromkeys(bad, 1), "each failure logged on its order's chatter")
+            rows = processes.run_script(database, "bad_orders.py", "--action", "dashboard", "--orders", *bad)
+            self.assertEqual(
+                {int(order_id) for order_id, row in rows["rows"].items() if row["has_generation_error"]},
+                set(bad),
+                "the dashboard shows the three failures",
+            )
+            self.assertEqual(processes.query(database, INVOICE_SENT, [no_email]), [("posted", False)])
+
+            processes.run_script(database, "bad_orders.py", "--action", "fix", "--orders", *bad)
+            result = processes.run_script(database, "generate_recurring.py")
+
+            self.assertEqual((result["invoices"], result["failures"]), (2, 0))
+            self.assert_each_period_invoiced_once(database, orders=100, periods=1)
+            self.assertEqual(
+                processes.query(database, INVOICE_SENT, [no_email]),
+                [("posted", True)],
+                "the invoice that could not be sent is sent once the address is there",
+            )
+            self.assertEqual(
+                processes.query(
+                    database,
+                    "SELECT count(*) FROM sale_order"
+                    " WHERE id = ANY(%s) AND recurrence_last_error IS NOT NULL",
+                    [bad],
+                ),
+                [(0,)],
+            )
+            rows = processes.run_script(database, "bad_orders.py", "--action", "dashboard", "--orders", *bad)
+            self.assertFalse([row for row in rows["rows"].values() if row["has_generation_error"]])

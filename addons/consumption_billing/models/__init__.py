@@ -1,3 +1,6 @@
+# isort: off
+from . import consumption_document_mixin  # first: models below inherit it
+# isort: on
 from . import (
     account_move,
     account_move_line,

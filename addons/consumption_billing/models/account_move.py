@@ -1,39 +1,11 @@
-from odoo import fields, models
+from odoo import models
 
 from .consumption_record import BILLING_ENGINE_WRITE
 
 
 class AccountMove(models.Model):
-    _inherit = "account.move"
-
-    consumption_record_count = fields.Integer(
-        string="Consumption Records",
-        compute="_compute_consumption_record_count",
-        groups="consumption_billing.group_consumption_user",
-    )
-
-    has_consumption = fields.Boolean(
-        compute="_compute_has_consumption", groups="consumption_billing.group_consumption_user",
-        help="Consumption records are billed on this document's lines.",
-    )
-
-    def _compute_consumption_record_count(self):
-        counts = dict(
-            self.env["consumption.record"]._read_group(
-                [("invoice_line_id.move_id", "in", self.ids)],
-                ["invoice_line_id"],
-                ["__count"],
-            )
-        )
-        for move in self:
-            move.consumption_record_count = sum(
-                count for line, count in counts.items() if line.move_id == move
-            )
-
-    def _compute_has_consumption(self):
-        with_consumption = self.env["consumption.statement"]._has_consumption(self)
-        for move in self:
-            move.has_consumption = move.id in with_consumption
+    _name = "account.move"
+    _inherit = ["account.move", "consumption.document.mixin"]
 
     def _consumption_records(self):
         # sudo: the records follow their invoice whoever posts, resets or cancels it (an accountant may
@@ -73,22 +45,4 @@ class AccountMove(models.Model):
             "view_mode": "form",
             "target": "new",
             "context": {"default_move_id": self.id},
-        }
-
-    def action_view_consumption_records(self):
-        self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id(
-            "consumption_billing.action_consumption_record"
-        )
-        action["domain"] = [("invoice_line_id.move_id", "=", self.id)]
-        action["context"] = {"create": False}
-        return action
-
-    def action_consumption_statement(self):
-        """Download the consumption statement (XLSX) of the invoice."""
-        self.ensure_one()
-        return {
-            "type": "ir.actions.act_url",
-            "url": f"/consumption_billing/statement/account.move/{self.id}",
-            "target": "download",
         }

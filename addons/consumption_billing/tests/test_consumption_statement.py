@@ -246,6 +246,17 @@ class TestConsumptionStatement(StatementCase):
         self.assertTrue(self.invoice.has_consumption)
         self.assertFalse(other_invoice.has_consumption)
         self.assertTrue(self.order.has_consumption)
+        records = self.env["consumption.record"].search
+        invoice_records = records([("invoice_line_id.move_id", "=", self.invoice.id)])
+        order_records = records([("sale_line_id.order_id", "=", self.order.id)])
+        self.assertTrue(invoice_records and order_records)
+        documents = self.invoice | other_invoice
+        self.assertEqual(documents.mapped("consumption_record_count"), [len(invoice_records), 0])
+        self.assertEqual(self.order.consumption_record_count, len(order_records))
+        self.assertEqual(
+            records(self.invoice.action_view_consumption_records()["domain"]), invoice_records
+        )
+        self.assertEqual(records(self.order.action_view_consumption_records()["domain"]), order_records)
         self.assertEqual(
             self.invoice.action_consumption_statement()["url"],
             f"/consumption_billing/statement/account.move/{self.invoice.id}",

@@ -61,8 +61,60 @@ class RecurringInvoiceGenerator(models.AbstractModel):
             invoices |= batch_invoices
             failures.update(batch_failures)
             if commit and not self.env["ir.cron"]._commit_progress(len(batch_ids)):
-                break  # out of time: the cron runs again for the rest
+                return invoices, failures  # out of time: the cron runs again for the rest
+        failures.update(self._resend_unsent_invoices(orders, today, batch_size, commit, exclude=failures))
         return invoices, failures
+
+    @api.model
+    def _resend_unsent_invoices(self, orders, today, batch_size, commit, exclude):
+        """Send again the posted invoices of "sent" orders whose sending failed, so that an order fixed
+        after the failure (an email address added...) gets its invoice sent by the next run; returns the
+        orders that fail again, with their error.
+
+        Only orders that are not due (their generation succeeded) and still show an error are looked at,
+        minus ``exclude`` (those that just failed in this run). They are locked like a batch, so two
+        workers never send the same invoice twice.
+        """
+        domain = Domain(
+            [
+                ("state", "=", "sale"),
+                ("recurrence_enabled", "=", True),
+                ("recurrence_invoice_state", "=", "sent"),
+                ("recurrence_last_error", "!=", False),
+                ("id", "not in", [order.id for order in exclude]),
+            ]
+        ) & (Domain("recurrence_next_date", "=", False) | Domain("recurrence_next_date", ">", today))
+        if orders:
+            domain &= Domain("id", "in", orders.ids)
+        order_ids = self.env["sale.order"].search(domain, order="id").ids
+        failures = {}
+        for batch_ids in split_every(batch_size or self._batch_size, order_ids):
+            self.env["sale.order"].flush_model(["recurrence_invoice_state", "recurrence_last_error"])
+            locked = self.env.execute_query(
+                SQL(
+                    """SELECT id FROM sale_order
+                        WHERE id = ANY(%s) AND recurrence_invoice_state = 'sent'
+                          AND recurrence_last_error IS NOT NULL
+                        ORDER BY id
+                          FOR UPDATE SKIP LOCKED""",
+                    list(batch_ids),
+                )
+            )
+            unsent = self.env["account.move"].search(
+                [
+                    ("recurring_order_id", "in", [row[0] for row in locked]),
+                    ("move_type", "=", "out_invoice"),
+                    ("state", "=", "posted"),
+                    ("is_move_sent", "=", False),
+                ],
+                order="id",
+            )
+            batch_failures = self._send_invoices(unsent)
+            self._record_outcome(unsent.recurring_order_id, batch_failures)
+            failures.update(batch_failures)
+            if commit and not self.env["ir.cron"]._commit_progress(len(batch_ids)):
+                break
+        return failures
 
     @api.model
     def _due_domain(self, today):
@@ -383,10 +435,14 @@ class RecurringInvoiceGenerator(models.AbstractModel):
 
     @api.model
     def _record_outcome(self, orders, failures):
-        """Store the last error on each failed order (for the dashboard) and log it on its chatter."""
+        """Store the last error on each failed order (for the dashboard) and log it on its chatter, once
+        per distinct error: an order failing the same way on every run does not fill its chatter."""
         now = fields.Datetime.now()
         for order, message in failures.items():
+            repeated = order.recurrence_last_error == message
             order.write({"recurrence_last_error": message, "recurrence_last_error_date": now})
+            if repeated:
+                continue
             order.message_post(
                 body=self.env._("Recurring invoice generation failed: %(error)s", error=message),
                 subtype_xmlid="mail.mt_note",

@@ -216,6 +216,25 @@ class TestRecurringGeneration(RecurringOrdersCase):
         self.assertEqual(
             order.recurrence_next_date, D(2026, 2, 1), "the period is invoiced, not generated again"
         )
+        failure_notes = order.message_ids.filtered(lambda message: "generation failed" in message.body)
+        self.assertEqual(len(failure_notes), 1)
+
+        # Still failing on the next run: the same error is kept, the chatter does not get it again.
+        again, failures = self._generate(order)
+        self.assertFalse(again)
+        self.assertIn("no email address", failures[order])
+        self.assertEqual(
+            order.message_ids.filtered(lambda message: "generation failed" in message.body), failure_notes
+        )
+
+        # Fixed: the next run sends the invoice it could not send, generates nothing, clears the error.
+        self.customer_en.email = "customer.en@example.com"
+        again, failures = self._generate(order)
+        self.assertFalse(again)
+        self.assertEqual(failures, {})
+        self.assertTrue(invoices.is_move_sent)
+        self.assertFalse(order.recurrence_last_error)
+        self.assertEqual(order.recurrence_invoice_ids, invoices)
 
     @freeze_time("2026-02-01")
     def test_one_bad_order_does_not_stop_the_others(self):

@@ -1,0 +1,64 @@
+from odoo import fields, models
+
+from ..report.consumption_statement import DOCUMENT_LINKS
+
+
+class ConsumptionDocumentMixin(models.AbstractModel):
+    """What an invoice or a sale order shows of the consumption billed on its lines: how many records,
+    whether there is any, and the actions listing them and downloading their statement.
+
+    The document's model names its link in ``DOCUMENT_LINKS``: the record field pointing at its line and
+    the line's field pointing at the document.
+    """
+
+    _name = "consumption.document.mixin"
+    _description = "Document Billing Consumption"
+
+    consumption_record_count = fields.Integer(
+        string="Consumption Records",
+        compute="_compute_consumption_record_count",
+        groups="consumption_billing.group_consumption_user",
+    )
+    has_consumption = fields.Boolean(
+        compute="_compute_has_consumption",
+        groups="consumption_billing.group_consumption_user",
+        help="Consumption records are billed on this document's lines.",
+    )
+
+    def _consumption_path(self):
+        """``invoice_line_id.move_id`` or ``sale_line_id.order_id``: from a record to this document."""
+        return ".".join(DOCUMENT_LINKS[self._name])
+
+    def _compute_consumption_record_count(self):
+        path = self._consumption_path()
+        counts = {
+            document.id: count
+            for document, count in self.env["consumption.record"]._read_group(
+                [(path, "in", self.ids)], [path], ["__count"]
+            )
+        }
+        for document in self:
+            document.consumption_record_count = counts.get(document.id, 0)
+
+    def _compute_has_consumption(self):
+        with_consumption = self.env["consumption.statement"]._has_consumption(self)
+        for document in self:
+            document.has_consumption = document.id in with_consumption
+
+    def action_view_consumption_records(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "consumption_billing.action_consumption_record"
+        )
+        action["domain"] = [(self._consumption_path(), "=", self.id)]
+        action["context"] = {"create": False}
+        return action
+
+    def action_consumption_statement(self):
+        """Download the consumption statement (XLSX) of the document."""
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_url",
+            "url": f"/consumption_billing/statement/{self._name}/{self.id}",
+            "target": "download",
+        }
