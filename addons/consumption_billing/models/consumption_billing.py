@@ -314,10 +314,12 @@ class ConsumptionBilling(models.AbstractModel):
 
     @api.model
     def sale_line_values(self, billing_line):
-        """Values of a sale.order.line billing the line's records; its quantity is delivered (consumed)."""
+        """Values of a sale.order.line billing the line's records; its quantity is delivered (consumed), so
+        the order can be invoiced whatever the product's invoicing policy."""
         return {
             "product_id": billing_line["product_id"],
             "product_uom_qty": billing_line["quantity"],
+            "qty_delivered": billing_line["quantity"],
             "product_uom_id": billing_line["uom_id"],
             "price_unit": billing_line["price_unit"],
             "name": billing_line["name"],
@@ -327,20 +329,34 @@ class ConsumptionBilling(models.AbstractModel):
 
     @api.model
     def _check_income_accounts(self, billing_lines, company, fiscal_position=False, journal=False):
-        """A product billed without an income account (and no default account on the journal) would
-        fail when the invoice is posted: say it before anything is written."""
-        if journal and journal.default_account_id:
-            return
+        """A product billed with an archived income account, or without one (and no default account on
+        the journal), would fail when the invoice is posted: say it before anything is written."""
         products = (
             self.env["product.product"]
             .with_company(company)
             .browse({line["product_id"] for line in billing_lines})
         )
-        missing = products.filtered(
-            lambda product: (
-                not product.product_tmpl_id.get_product_accounts(fiscal_pos=fiscal_position)["income"]
+        income = {
+            product: product.product_tmpl_id.get_product_accounts(fiscal_pos=fiscal_position)["income"]
+            for product in products
+        }
+        archived = {
+            product: account for product, account in income.items() if account and not account.active
+        }
+        if archived:
+            raise UserError(
+                self.env._(
+                    "The income account of these products is archived: %(products)s. Set an active account "
+                    "on the product or its category (Accounting tab) and bill again.",
+                    products=", ".join(
+                        f"{product.display_name} ({account.display_name})"
+                        for product, account in archived.items()
+                    ),
+                )
             )
-        )
+        if journal and journal.default_account_id:
+            return
+        missing = products.filtered(lambda product: not income[product])
         if missing:
             raise UserError(
                 self.env._(

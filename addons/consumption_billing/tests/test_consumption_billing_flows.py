@@ -144,6 +144,20 @@ class TestConsumptionBillingFlows(ConsumptionCase):
         self.assertFalse(invoice.invoice_line_ids)
         self.assertFalse(self.march.invoice_line_id, "nothing written")
 
+    def test_product_with_an_archived_income_account(self):
+        """Posting would refuse the archived account, even with a default account on the journal."""
+        retired = self.env["account.account"].create(
+            {"name": "Retired phone income", "code": "RETPHONE", "account_type": "income"}
+        )
+        self.phone.property_account_income_id = retired
+        retired.active = False
+        invoice = self.draft_invoice()
+        self.assertTrue(invoice.journal_id.default_account_id)
+        with self.assertRaisesRegex(UserError, r"archived: .*Phone units \(.*Retired phone income\)"):
+            self.add_consumption(invoice)
+        self.assertFalse(invoice.invoice_line_ids)
+        self.assertFalse(self.march.invoice_line_id, "nothing written")
+
     # --- lifecycle ----------------------------------------------------------------------------------
 
     def test_post_bills_reset_reserves_cancel_releases(self):
@@ -256,6 +270,18 @@ class TestConsumptionBillingFlows(ConsumptionCase):
         again = self._order_wizard(self.customer)
         with self.assertRaisesRegex(UserError, "None of the 1 selected customers has unbilled consumption"):
             again.action_create_orders()
+
+    def test_order_of_products_invoiced_on_delivery_is_invoiceable(self):
+        """Consumption is delivered by nature: its order lines are invoiceable under either policy."""
+        (self.phone | self.bank).invoice_policy = "delivery"
+        self._order_wizard(self.customer).action_create_orders()
+        order = self.march.sale_line_id.order_id
+        order.action_confirm()
+        self.assertEqual(order.order_line.mapped("qty_delivered"), order.order_line.mapped("product_uom_qty"))
+        self.assertEqual(order.invoice_status, "to invoice")
+        invoice = order._create_invoices()
+        self.assertEqual(self.line_summary(invoice.invoice_line_ids), self.line_summary(order.order_line))
+        self.assertEqual(self.march.invoice_line_id.move_id, invoice)
 
     def test_cancelled_order_releases_its_consumption(self):
         wizard = self._order_wizard(self.customer)
