@@ -103,7 +103,7 @@ class RecurringDashboard(models.Model):
     customer_company_id = fields.Many2one("res.company", string="Customer's Company", readonly=True)
     is_company_mismatch = fields.Boolean(string="Company Differs from the Customer's", readonly=True)
     product_without_account_id = fields.Many2one(
-        "product.product", string="Product Without Income Account", readonly=True
+        "product.product", string="Product Without Active Income Account", readonly=True
     )
     is_payment_term_missing = fields.Boolean(string="Payment Term Missing", readonly=True)
     generation_error = fields.Text(readonly=True)
@@ -377,7 +377,8 @@ class RecurringDashboard(models.Model):
         if values["product_without_account_id"]:
             details.append(
                 self.env._(
-                    "no income account for %(product)s (product, category, company and sales journal)",
+                    "no active income account for %(product)s (product, category, company and sales "
+                    "journal)",
                     product=values["product_without_account_id"],
                 )
             )

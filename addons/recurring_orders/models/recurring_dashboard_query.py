@@ -282,22 +282,25 @@ def property_sql(column, default):
 
 
 def _unaccounted_product_sql():
-    """SQL of the order's first product for which Odoo finds no income account (product, category, company
-    default, sales journal's default account). Only looked for when the company has no default at all."""
+    """SQL of the order's first product whose income account, as Odoo finds it (product, category, company
+    default, sales journal's default account), is missing or archived: posting its invoice would fail."""
     return SQL(
-        """(CASE WHEN company.income_account_id IS NULL AND company.journal_account_id IS NULL THEN (
-            SELECT order_line.product_id
+        """(SELECT order_line.product_id
               FROM sale_order_line order_line
               JOIN product_product product ON product.id = order_line.product_id
               JOIN product_template template ON template.id = product.product_tmpl_id
               LEFT JOIN product_category category ON category.id = template.categ_id
+              LEFT JOIN account_account account ON account.id = COALESCE(
+                       (%(product_income)s)::int,
+                       CASE WHEN category.id IS NOT NULL THEN (%(category_income)s)::int END,
+                       company.income_account_id,
+                       company.journal_account_id)
              WHERE order_line.order_id = so.id
                AND order_line.display_type IS NULL AND NOT COALESCE(order_line.is_downpayment, FALSE)
-               AND %(product_income)s IS NULL
-               AND (category.id IS NULL OR %(category_income)s IS NULL)
+               AND NOT COALESCE(account.active, FALSE)
              ORDER BY order_line.sequence, order_line.id
              LIMIT 1
-        ) END)""",
+        )""",
         product_income=property_sql(
             SQL("template.property_account_income_id"), SQL("company.product_income")
         ),

@@ -256,9 +256,13 @@ class TestRecurringDashboardProblems(RecurringDashboardCase):
         row = self._row(order)
         self.assertEqual(self._problems(order), {"has_inconsistency"})
         self.assertEqual(row.product_without_account_id, product)
-        self.assertIn("no income account for Unaccounted service", row.problems)
+        self.assertIn("no active income account for Unaccounted service", row.problems)
         product.property_account_income_id = income_account
         self.assertEqual(self._problems(order), set())
+        # An archived income account fails the posting as surely as none.
+        income_account.active = False
+        self.assertEqual(self._problems(order), {"has_inconsistency"})
+        self.assertEqual(self._row(order).product_without_account_id, self.product_subscription)
 
     @freeze_time("2026-03-15")
     def test_payment_term_needed_by_companies_and_customers_with_terms(self):
