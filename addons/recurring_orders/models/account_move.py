@@ -24,6 +24,13 @@ class AccountMove(models.Model):
         copy=False,
         help="Last day of the period this recurring invoice bills.",
     )
+    recurring_sending_failed = fields.Boolean(
+        string="Sending Failed",
+        readonly=True,
+        copy=False,
+        help="Recurring generation could not email this invoice; the next runs send it once the cause is "
+        "fixed.",
+    )
     invoice_subject = fields.Char(
         string="Subject",
         copy=False,

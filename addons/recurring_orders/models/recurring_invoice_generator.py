@@ -62,59 +62,88 @@ class RecurringInvoiceGenerator(models.AbstractModel):
             failures.update(batch_failures)
             if commit and not self.env["ir.cron"]._commit_progress(len(batch_ids)):
                 return invoices, failures  # out of time: the cron runs again for the rest
-        failures.update(self._resend_unsent_invoices(orders, today, batch_size, commit, exclude=failures))
+        failures.update(self._resend_failed_sendings(orders, today, batch_size, commit, exclude=failures))
         return invoices, failures
 
     @api.model
-    def _resend_unsent_invoices(self, orders, today, batch_size, commit, exclude):
-        """Send again the posted invoices of "sent" orders whose sending failed, so that an order fixed
-        after the failure (an email address added...) gets its invoice sent by the next run; returns the
-        orders that fail again, with their error.
+    def _resend_failed_sendings(self, orders, today, batch_size, commit, exclude):
+        """Send the invoices whose sending failed (``recurring_sending_failed``) of the orders that are not
+        due, so that an order fixed after the failure (an email address added...) gets them sent by the
+        next run; due orders get theirs with their batch. Returns the orders that fail again.
 
-        Only orders that are not due (their generation succeeded) and still show an error are looked at,
-        minus ``exclude`` (those that just failed in this run). They are locked like a batch, so two
-        workers never send the same invoice twice.
+        ``exclude``: the orders that just failed in this run. Orders are locked like a batch (two workers
+        never send one invoice twice) and a batch hit by a concurrent update is run again.
         """
         domain = Domain(
             [
-                ("state", "=", "sale"),
-                ("recurrence_enabled", "=", True),
-                ("recurrence_invoice_state", "=", "sent"),
-                ("recurrence_last_error", "!=", False),
-                ("id", "not in", [order.id for order in exclude]),
+                ("recurring_sending_failed", "=", True),
+                ("state", "=", "posted"),
+                ("recurring_order_id.state", "=", "sale"),
+                ("recurring_order_id.recurrence_invoice_state", "=", "sent"),
+                ("recurring_order_id", "not in", [order.id for order in exclude]),
             ]
-        ) & (Domain("recurrence_next_date", "=", False) | Domain("recurrence_next_date", ">", today))
+        ) & (
+            Domain("recurring_order_id.recurrence_next_date", "=", False)
+            | Domain("recurring_order_id.recurrence_next_date", ">", today)
+        )
         if orders:
-            domain &= Domain("id", "in", orders.ids)
-        order_ids = self.env["sale.order"].search(domain, order="id").ids
+            domain &= Domain("recurring_order_id", "in", orders.ids)
+        Move = self.env["account.move"]
+        order_ids = sorted(set(Move.search(domain).recurring_order_id.ids))
         failures = {}
         for batch_ids in split_every(batch_size or self._batch_size, order_ids):
-            self.env["sale.order"].flush_model(["recurrence_invoice_state", "recurrence_last_error"])
-            locked = self.env.execute_query(
-                SQL(
-                    """SELECT id FROM sale_order
-                        WHERE id = ANY(%s) AND recurrence_invoice_state = 'sent'
-                          AND recurrence_last_error IS NOT NULL
-                        ORDER BY id
-                          FOR UPDATE SKIP LOCKED""",
-                    list(batch_ids),
-                )
+            failures.update(
+                self._retrying(commit, lambda batch_ids=batch_ids: self._resend_batch(list(batch_ids))) or {}
             )
-            unsent = self.env["account.move"].search(
-                [
-                    ("recurring_order_id", "in", [row[0] for row in locked]),
-                    ("move_type", "=", "out_invoice"),
-                    ("state", "=", "posted"),
-                    ("is_move_sent", "=", False),
-                ],
-                order="id",
-            )
-            batch_failures = self._send_invoices(unsent)
-            self._record_outcome(unsent.recurring_order_id, batch_failures)
-            failures.update(batch_failures)
             if commit and not self.env["ir.cron"]._commit_progress(len(batch_ids)):
                 break
         return failures
+
+    @api.model
+    def _resend_batch(self, order_ids):
+        self.env["sale.order"].flush_model(["recurrence_invoice_state"])
+        locked = self.env.execute_query(
+            SQL(
+                """SELECT id FROM sale_order
+                    WHERE id = ANY(%s) AND recurrence_invoice_state = 'sent'
+                    ORDER BY id
+                      FOR UPDATE SKIP LOCKED""",
+                order_ids,
+            )
+        )
+        orders = self.env["sale.order"].browse(row[0] for row in locked)
+        failures = self._send_invoices(self._failed_sendings(orders))
+        self._record_outcome(orders, failures)
+        return failures
+
+    @api.model
+    def _failed_sendings(self, orders):
+        """The posted invoices of the orders that generation could not email, row-locked (one a user is
+        sending by hand at this moment is left to them); those sent by hand since are unflagged."""
+        if not orders:
+            return self.env["account.move"]
+        flagged = self.env["account.move"].search(
+            [
+                ("recurring_order_id", "in", orders.ids),
+                ("recurring_sending_failed", "=", True),
+                ("state", "=", "posted"),
+            ]
+        )
+        sent = flagged.filtered("is_move_sent")
+        sent.recurring_sending_failed = False
+        if not flagged - sent:
+            return self.env["account.move"]
+        self.env["account.move"].flush_model(["is_move_sent"])
+        locked = self.env.execute_query(
+            SQL(
+                """SELECT id FROM account_move
+                    WHERE id = ANY(%s) AND NOT COALESCE(is_move_sent, FALSE)
+                    ORDER BY id
+                      FOR UPDATE SKIP LOCKED""",
+                (flagged - sent).ids,
+            )
+        )
+        return self.env["account.move"].browse(row[0] for row in locked)
 
     @api.model
     def _due_domain(self, today):
@@ -128,25 +157,30 @@ class RecurringInvoiceGenerator(models.AbstractModel):
 
     @api.model
     def _run_batch(self, order_ids, today, commit):
-        """Lock and generate one batch, as one transaction when ``commit``.
+        """Lock and generate one batch, as one transaction when ``commit``."""
 
-        Another worker's concurrent update (a customer's rank, a row it committed after our snapshot)
-        makes PostgreSQL abort with a transient error: with our own transaction, roll the batch back and
-        run it again on a fresh snapshot; without (a button in a request), let the request be retried.
-        """
+        def generate():
+            orders = self.env["sale.order"].browse(self._lock_due_orders(order_ids, today))
+            return self._generate_batch(orders, today)
+
+        return self._retrying(commit, generate) or (self.env["account.move"], {})
+
+    @api.model
+    def _retrying(self, commit, work):
+        """``work()``, run again when another worker's concurrent update (a customer's rank, a row it
+        committed after our snapshot) makes PostgreSQL abort with a transient error: with our own
+        transaction, roll back and run again on a fresh snapshot; without (a button in a request), let the
+        request be retried. None when every attempt failed: the next run does the work."""
         for attempt in range(1, BATCH_ATTEMPTS + 1):
             try:
-                orders = self.env["sale.order"].browse(self._lock_due_orders(order_ids, today))
-                return self._generate_batch(orders, today)
+                return work()
             except TRANSIENT_ERRORS:
                 if not commit:
                     raise
                 self.env.cr.rollback()
                 _logger.info("Recurring invoices: concurrent update, batch attempt %s rolled back", attempt)
-        _logger.warning(
-            "Recurring invoices: orders %s left for the next run after concurrent updates", order_ids
-        )
-        return self.env["account.move"], {}
+        _logger.warning("Recurring invoices: a batch is left for the next run after concurrent updates")
+        return None
 
     @api.model
     def _lock_due_orders(self, order_ids, today):
@@ -186,7 +220,8 @@ class RecurringInvoiceGenerator(models.AbstractModel):
                 )
                 invoices, order_failures = self._create_invoices_one_order_at_a_time(plans)
                 failures.update(order_failures)
-            failures.update(self._send_invoices(invoices))
+        # The batch's new invoices, and those of its orders that earlier runs could not send.
+        failures.update(self._send_invoices(invoices | self._failed_sendings(orders)))
         self._record_outcome(orders, failures)
         return invoices, failures
 
@@ -405,11 +440,15 @@ class RecurringInvoiceGenerator(models.AbstractModel):
 
     @api.model
     def _send_invoices(self, invoices):
-        """Email the posted invoices of orders set to "sent"; a failure is reported, the invoice stays."""
+        """Email the posted invoices of orders set to "sent" (never one already sent); a failure is
+        reported and flagged on the invoice (``recurring_sending_failed``), which stays posted."""
         failures = {}
         to_send = invoices.filtered(
-            lambda move: move.state == "posted" and move.recurring_order_id.recurrence_invoice_state == "sent"
+            lambda move: move.state == "posted"
+            and not move.is_move_sent
+            and move.recurring_order_id.recurrence_invoice_state == "sent"
         )
+        failed = self.env["account.move"]
         for invoice in to_send:
             try:
                 with self.env.cr.savepoint():
@@ -431,6 +470,9 @@ class RecurringInvoiceGenerator(models.AbstractModel):
                 message = self._error_message(error)
                 order = invoice.recurring_order_id
                 failures[order] = f"{failures[order]}\n{message}" if order in failures else message
+                failed |= invoice
+        (to_send - failed).filtered("recurring_sending_failed").recurring_sending_failed = False
+        failed.recurring_sending_failed = True
         return failures
 
     @api.model

@@ -202,39 +202,59 @@ class TestRecurringGeneration(RecurringOrdersCase):
         self.assertIn(self.customer_en, email.partner_ids)
         self.assertTrue(email.attachment_ids, "the invoice document is attached")
 
-    @freeze_time("2026-01-01")
     def test_sending_failure_keeps_the_invoice_and_is_reported(self):
+        with freeze_time("2026-01-01"):
+            # January's invoice is only posted: it is never emailed later.
+            order = self._create_order()
+            january, _failures = self._generate(order)
         self.customer_en.email = False
-        order = self._create_order(recurrence_invoice_state="sent")
+        order.recurrence_invoice_state = "sent"
+        with freeze_time("2026-02-01"):
+            february, failures = self._generate(order)
 
-        invoices, failures = self._generate(order)
-
-        self.assertEqual(invoices.state, "posted")
-        self.assertFalse(invoices.is_move_sent)
+        self.assertEqual(february.state, "posted")
+        self.assertFalse(february.is_move_sent)
+        self.assertTrue(february.recurring_sending_failed)
         self.assertIn("no email address", failures[order])
         self.assertIn("no email address", order.recurrence_last_error)
-        self.assertEqual(
-            order.recurrence_next_date, D(2026, 2, 1), "the period is invoiced, not generated again"
-        )
+        self.assertEqual(order.recurrence_next_date, D(2026, 3, 1), "the period is invoiced, not again")
         failure_notes = order.message_ids.filtered(lambda message: "generation failed" in message.body)
         self.assertEqual(len(failure_notes), 1)
 
-        # Still failing on the next run: the same error is kept, the chatter does not get it again.
-        again, failures = self._generate(order)
-        self.assertFalse(again)
-        self.assertIn("no email address", failures[order])
-        self.assertEqual(
-            order.message_ids.filtered(lambda message: "generation failed" in message.body), failure_notes
-        )
-
-        # Fixed: the next run sends the invoice it could not send, generates nothing, clears the error.
-        self.customer_en.email = "customer.en@example.com"
-        again, failures = self._generate(order)
+        with freeze_time("2026-02-10"):
+            # Still failing: the same error is kept, the chatter does not get it again.
+            again, failures = self._generate(order)
+            self.assertFalse(again)
+            self.assertIn("no email address", failures[order])
+            self.assertEqual(
+                order.message_ids.filtered(lambda message: "generation failed" in message.body),
+                failure_notes,
+            )
+            # Fixed: the next run sends the invoice it could not send, and only that one.
+            self.customer_en.email = "customer.en@example.com"
+            again, failures = self._generate(order)
         self.assertFalse(again)
         self.assertEqual(failures, {})
-        self.assertTrue(invoices.is_move_sent)
+        self.assertTrue(february.is_move_sent)
+        self.assertFalse(february.recurring_sending_failed)
+        self.assertFalse(january.is_move_sent, "an invoice that never failed to send is not sent")
         self.assertFalse(order.recurrence_last_error)
-        self.assertEqual(order.recurrence_invoice_ids, invoices)
+        self.assertEqual(order.recurrence_invoice_ids, january | february)
+
+    def test_invoice_left_unsent_goes_with_the_next_period(self):
+        """Fixed only when the next period is due: both invoices are sent by that run."""
+        self.customer_en.email = False
+        with freeze_time("2026-01-01"):
+            order = self._create_order(recurrence_invoice_state="sent")
+            january, _failures = self._generate(order)
+        self.assertTrue(january.recurring_sending_failed)
+        self.customer_en.email = "customer.en@example.com"
+        with freeze_time("2026-02-01"):
+            february, failures = self._generate(order)
+        self.assertEqual(failures, {})
+        self.assertEqual((january | february).mapped("is_move_sent"), [True, True])
+        self.assertFalse(january.recurring_sending_failed)
+        self.assertFalse(order.recurrence_last_error)
 
     @freeze_time("2026-02-01")
     def test_one_bad_order_does_not_stop_the_others(self):
