@@ -1,6 +1,7 @@
-# isort: off
-from . import consumption_document_mixin  # first: models below inherit it
-# isort: on
+# The mixin first: invoices and orders inherit from it.
+from . import consumption_document_mixin
+
+# isort: split
 from . import (
     account_move,
     account_move_line,

@@ -7,9 +7,16 @@ PRICE_SOURCES = [
     ("catalog", "Catalog price"),
 ]
 
+# What the billing price resolution gives; "manual" is a user's price over one of these.
+RESOLVED_SOURCES = {source for source, _label in PRICE_SOURCES}
+
 
 class BillingPriceSourceMixin(models.AbstractModel):
-    """Where the unit price of a billed line comes from, so an accountant sees why a price is what it is."""
+    """Where the unit price of a billed line comes from, so an accountant sees why a price is what it is.
+
+    The source follows the line: a price typed over a resolved one is "Set by hand"; a new product or
+    unit, or Odoo repricing the line, leaves no source (the resolution no longer made the price).
+    """
 
     _name = "billing.price.source.mixin"
     _description = "Billing Price Source"
@@ -23,16 +30,33 @@ class BillingPriceSourceMixin(models.AbstractModel):
     )
 
     def write(self, vals):
-        """A unit price typed over a resolved one is no longer the resolution's: its source becomes "Set by
-        hand", so the column never explains a price by a rule that did not make it."""
-        if "price_unit" not in vals or "price_source" in vals:
+        lines, source = self._lines_changing_source(vals)
+        if not lines:
             return super().write(vals)
+        super(BillingPriceSourceMixin, self - lines).write(vals)
+        return super(BillingPriceSourceMixin, lines).write({**vals, "price_source": source})
+
+    def _lines_changing_source(self, vals):
+        """The lines whose source ``vals`` changes, and their new source: none for a new product or unit,
+        "manual" for a price typed over a resolved one."""
+        if "price_source" in vals:
+            return self.browse(), False
+        if "product_id" in vals or "product_uom_id" in vals:
+            return self.filtered(
+                lambda line: line.price_source
+                and (
+                    line.product_id.id != vals.get("product_id", line.product_id.id)
+                    or line.product_uom_id.id != vals.get("product_uom_id", line.product_uom_id.id)
+                )
+            ), False
+        if "price_unit" in vals and not self.env.context.get("billing_price_converted"):
+            return self.filtered(
+                lambda line: line.price_source in RESOLVED_SOURCES and line._is_price_typed_over(vals)
+            ), "manual"
+        return self.browse(), False
+
+    def _is_price_typed_over(self, vals):
+        """Whether ``vals["price_unit"]`` replaces this line's price with another one."""
+        self.ensure_one()
         digits = self.env["decimal.precision"].precision_get("Product Price")
-        overridden = self.filtered(
-            lambda line: line.price_source not in (False, "manual")
-            and float_compare(line.price_unit, vals["price_unit"] or 0.0, precision_digits=digits)
-        )
-        if not overridden:
-            return super().write(vals)
-        super(BillingPriceSourceMixin, self - overridden).write(vals)
-        return super(BillingPriceSourceMixin, overridden).write({**vals, "price_source": "manual"})
+        return bool(float_compare(self.price_unit, vals["price_unit"] or 0.0, precision_digits=digits))

@@ -45,41 +45,124 @@ class TestPriceSource(BillingPriceCase):
         self.assertEqual(lines.mapped("price_source"), ["catalog", "pricelist"])
         self.assertEqual(lines.mapped("price_unit"), [0.5, 0.0])
 
-    def test_a_price_changed_by_hand_is_set_by_hand(self):
+    def _resolved_order(self):
+        """An order as the consumption billing makes it: resolved prices with their sources."""
         self.phone_units.invoice_policy = "order"
+        self.sms.invoice_policy = "order"
         order = self.env["sale.order"].create(
             {
                 "partner_id": self.customer.id,
                 "order_line": [
                     Command.create(
-                        {"product_id": self.phone_units.id, "price_unit": 0.0, "price_source": "pricelist"}
+                        {
+                            "product_id": self.phone_units.id,
+                            "product_uom_qty": 100,
+                            "price_unit": 0.12,
+                            "price_source": "explicit",
+                        }
                     ),
-                    Command.create({"product_id": self.sms.id, "price_source": "catalog"}),
+                    Command.create(
+                        {
+                            "product_id": self.sms.id,
+                            "product_uom_qty": 5,
+                            "price_unit": 0.3,
+                            "price_source": "pricelist",
+                        }
+                    ),
                 ],
             }
         )
-        phone_line, sms_line = order.order_line.sorted(lambda line: line.product_id != self.phone_units)
+        return order, *order.order_line.sorted(lambda line: line.product_id != self.phone_units)
+
+    def test_a_price_typed_over_a_resolved_one_is_set_by_hand(self):
+        order, phone_line, sms_line = self._resolved_order()
         with Form(order) as order_form, order_form.order_line.edit(0) as line_form:
             self.assertEqual(line_form.product_id, self.phone_units)
             line_form.price_unit = 0.04
         self.assertEqual((phone_line.price_unit, phone_line.price_source), (0.04, "manual"))
-        self.assertEqual(sms_line.price_source, "catalog", "the other line is untouched")
+        self.assertEqual(sms_line.price_source, "pricelist", "the other line is untouched")
 
-        # Writing the same price again, or a price with its source, keeps what is given.
-        sms_line.price_unit = sms_line.price_unit
-        self.assertEqual(sms_line.price_source, "catalog")
-        sms_line.write({"price_unit": 0.3, "price_source": "explicit"})
+        # The same price written again, or a price given with its source, keeps what is given.
+        sms_line.price_unit = 0.3
+        self.assertEqual(sms_line.price_source, "pricelist")
+        sms_line.write({"price_unit": 0.25, "price_source": "explicit"})
         self.assertEqual(sms_line.price_source, "explicit")
 
         order.action_confirm()
         invoice = order._create_invoices()
         invoice_line = invoice.invoice_line_ids.filtered(lambda line: line.product_id == self.sms)
-        self.assertEqual(invoice_line.price_source, "explicit")
+        self.assertEqual((invoice_line.price_unit, invoice_line.price_source), (0.25, "explicit"))
         with Form(invoice) as invoice_form, invoice_form.invoice_line_ids.edit(
             list(invoice.invoice_line_ids).index(invoice_line)
         ) as line_form:
             line_form.price_unit = 0.35
         self.assertEqual((invoice_line.price_unit, invoice_line.price_source), (0.35, "manual"))
+
+    def test_a_new_quantity_keeps_the_resolved_price(self):
+        order, phone_line, sms_line = self._resolved_order()
+        with Form(order) as order_form, order_form.order_line.edit(0) as line_form:
+            line_form.product_uom_qty = 150
+        self.assertEqual((phone_line.price_unit, phone_line.price_source), (0.12, "explicit"))
+        sms_line.product_uom_qty = 50
+        self.assertEqual((sms_line.price_unit, sms_line.price_source), (0.3, "pricelist"))
+
+    def test_odoo_repricing_leaves_no_source(self):
+        order, phone_line, sms_line = self._resolved_order()
+        # A new product, in a form or by a write: Odoo prices it, the resolution no longer explains it.
+        with Form(order) as order_form, order_form.order_line.edit(0) as line_form:
+            line_form.product_id = self.storage
+        self.assertEqual(phone_line.product_id, self.storage)
+        self.assertEqual((phone_line.price_unit, phone_line.price_source), (self.storage.lst_price, False))
+        sms_line.product_id = self.phone_units
+        self.assertFalse(sms_line.price_source)
+        # "Update Prices" reprices every line with Odoo's price list.
+        order, phone_line, _sms_line = self._resolved_order()
+        order.action_update_prices()
+        self.assertEqual(order.order_line.mapped("price_source"), [False, False])
+        self.assertNotEqual(phone_line.price_unit, 0.12)
+
+    def test_invoice_line_with_a_new_product_has_no_source(self):
+        order, _phone_line, _sms_line = self._resolved_order()
+        order.action_confirm()
+        invoice = order._create_invoices()
+        with Form(invoice) as invoice_form, invoice_form.invoice_line_ids.edit(0) as line_form:
+            line_form.product_id = self.storage
+        line = invoice.invoice_line_ids.filtered(lambda line: line.product_id == self.storage)
+        self.assertEqual((line.price_unit, line.price_source), (self.storage.lst_price, False))
+
+    def test_fiscal_position_conversion_keeps_the_source(self):
+        """A new fiscal position converts a tax-included price: the same price, not one set by hand."""
+        included = self.env["account.tax"].create(
+            {"name": "VAT 20% incl.", "amount": 20.0, "price_include_override": "tax_included"}
+        )
+        excluded = self.env["account.tax"].create({"name": "VAT 0%", "amount": 0.0})
+        self.sms.taxes_id = included
+        position = self.env["account.fiscal.position"].create({"name": "Export"})
+        excluded.fiscal_position_ids = position
+        excluded.original_tax_ids = included
+        invoice = self.env["account.move"].create(
+            {
+                "move_type": "out_invoice",
+                "partner_id": self.customer.id,
+                "invoice_line_ids": [
+                    Command.create(
+                        {
+                            "product_id": self.sms.id,
+                            "quantity": 1,
+                            "price_unit": 1.2,
+                            "price_source": "explicit",
+                            "tax_ids": [Command.set(included.ids)],
+                        }
+                    )
+                ],
+            }
+        )
+        invoice.fiscal_position_id = position
+        invoice.action_update_fpos_values()
+        line = invoice.invoice_line_ids
+        self.assertEqual(line.tax_ids, excluded)
+        self.assertAlmostEqual(line.price_unit, 1.0)
+        self.assertEqual(line.price_source, "explicit")
 
     def test_optional_column_in_order_and_invoice_forms(self):
         order_form = Form(self.env["sale.order"])
