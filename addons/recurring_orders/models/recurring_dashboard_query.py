@@ -282,8 +282,9 @@ def property_sql(column, default):
 
 
 def _unaccounted_product_sql():
-    """SQL of the order's first product whose income account, as Odoo finds it (product, category, company
-    default, sales journal's default account), is missing or archived: posting its invoice would fail."""
+    """SQL of the order's first invoiced product (a line of quantity 0 is not copied on the invoices) whose
+    income account, as Odoo finds it (product, category, company default, sales journal's default
+    account), is missing or archived: posting its invoice would fail."""
     return SQL(
         """(SELECT order_line.product_id
               FROM sale_order_line order_line
@@ -297,6 +298,7 @@ def _unaccounted_product_sql():
                        company.journal_account_id)
              WHERE order_line.order_id = so.id
                AND order_line.display_type IS NULL AND NOT COALESCE(order_line.is_downpayment, FALSE)
+               AND order_line.product_uom_qty != 0
                AND NOT COALESCE(account.active, FALSE)
              ORDER BY order_line.sequence, order_line.id
              LIMIT 1

@@ -263,6 +263,13 @@ class TestRecurringDashboardProblems(RecurringDashboardCase):
         income_account.active = False
         self.assertEqual(self._problems(order), {"has_inconsistency"})
         self.assertEqual(self._row(order).product_without_account_id, self.product_subscription)
+        # Lines of quantity 0 are not invoiced: their accounts do not matter.
+        order.order_line.filtered(lambda line: line.product_id != product).product_uom_qty = 0
+        self.assertEqual(self._row(order).product_without_account_id, product)
+        product.property_account_income_id = self.env["account.account"].create(
+            {"name": "Active income (dashboard)", "code": "DASHINC", "account_type": "income"}
+        )
+        self.assertEqual(self._problems(order), set())
 
     @freeze_time("2026-03-15")
     def test_payment_term_needed_by_companies_and_customers_with_terms(self):
