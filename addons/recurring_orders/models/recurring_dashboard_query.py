@@ -254,25 +254,57 @@ def _duplicate_join():
 
 def _company_join(defaults):
     """``company``: the order's company with the company-wide defaults of the company-dependent fields read
-    here and the default account of its first sales journal (the last resort of an invoice line's
-    account); computed once per company (``OFFSET 0`` keeps it a separate step)."""
+    here, the default account of its first sales journal (the last resort of an invoice line's account)
+    and whether any product lacks an active income account in it; computed once per company (``OFFSET 0``
+    keeps each level a separate step)."""
     return SQL(
         """JOIN (
-                SELECT company.id,
-                       company.currency_id,
-                       company.income_account_id,
-                       %(product_income)s AS product_income,
-                       %(category_income)s AS category_income,
-                       %(payment_term)s AS payment_term,
-                       (SELECT journal.default_account_id
-                          FROM account_journal journal
-                         WHERE journal.company_id = company.id AND journal.type = 'sale' AND journal.active
-                         ORDER BY journal.sequence, journal.id
-                         LIMIT 1) AS journal_account_id
-                  FROM res_company company
+                SELECT company.*,
+                       EXISTS (
+                           SELECT 1
+                             FROM product_template template
+                             %(income_account)s
+                            WHERE NOT COALESCE(account.active, FALSE)
+                       ) AS has_unaccounted_product
+                  FROM (
+                      SELECT company.id,
+                             company.currency_id,
+                             company.income_account_id,
+                             %(product_income)s AS product_income,
+                             %(category_income)s AS category_income,
+                             %(payment_term)s AS payment_term,
+                             (SELECT journal.default_account_id
+                                FROM account_journal journal
+                               WHERE journal.company_id = company.id AND journal.type = 'sale'
+                                 AND journal.active
+                               ORDER BY journal.sequence, journal.id
+                               LIMIT 1) AS journal_account_id
+                        FROM res_company company
+                      OFFSET 0
+                  ) company
                 OFFSET 0
            ) company ON company.id = so.company_id""",
+        income_account=_income_account_join(),
         **defaults,
+    )
+
+
+def _income_account_join():
+    """Joins ``account``, the income account Odoo finds for ``template`` in ``company``: the product's, its
+    category's, the company's default, the sales journal's default account (first found)."""
+    return SQL(
+        """LEFT JOIN product_category category ON category.id = template.categ_id
+           LEFT JOIN account_account account ON account.id = COALESCE(
+                    (%(product_income)s)::int,
+                    CASE WHEN category.id IS NOT NULL THEN (%(category_income)s)::int END,
+                    company.income_account_id,
+                    company.journal_account_id)""",
+        product_income=property_sql(
+            SQL("template.property_account_income_id"), SQL("company.product_income")
+        ),
+        category_income=property_sql(
+            SQL("category.property_account_income_categ_id"), SQL("company.category_income")
+        ),
     )
 
 
@@ -283,32 +315,23 @@ def property_sql(column, default):
 
 def _unaccounted_product_sql():
     """SQL of the order's first invoiced product (a line of quantity 0 is not copied on the invoices) whose
-    income account, as Odoo finds it (product, category, company default, sales journal's default
-    account), is missing or archived: posting its invoice would fail."""
+    income account (see ``_income_account_join``) is missing or archived: posting its invoice would fail.
+    Only looked for in companies where such a product exists."""
     return SQL(
-        """(SELECT order_line.product_id
+        """(CASE WHEN company.has_unaccounted_product THEN (
+            SELECT order_line.product_id
               FROM sale_order_line order_line
               JOIN product_product product ON product.id = order_line.product_id
               JOIN product_template template ON template.id = product.product_tmpl_id
-              LEFT JOIN product_category category ON category.id = template.categ_id
-              LEFT JOIN account_account account ON account.id = COALESCE(
-                       (%(product_income)s)::int,
-                       CASE WHEN category.id IS NOT NULL THEN (%(category_income)s)::int END,
-                       company.income_account_id,
-                       company.journal_account_id)
+              %(income_account)s
              WHERE order_line.order_id = so.id
                AND order_line.display_type IS NULL AND NOT COALESCE(order_line.is_downpayment, FALSE)
                AND order_line.product_uom_qty != 0
                AND NOT COALESCE(account.active, FALSE)
              ORDER BY order_line.sequence, order_line.id
              LIMIT 1
-        )""",
-        product_income=property_sql(
-            SQL("template.property_account_income_id"), SQL("company.product_income")
-        ),
-        category_income=property_sql(
-            SQL("category.property_account_income_categ_id"), SQL("company.category_income")
-        ),
+        ) END)""",
+        income_account=_income_account_join(),
     )
 
 
