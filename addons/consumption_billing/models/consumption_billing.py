@@ -328,6 +328,16 @@ class ConsumptionBilling(models.AbstractModel):
         }
 
     @api.model
+    def analytic_line_values(self):
+        """Values to add to every line of one billing run: ``analytic_distribution`` False when the database
+        has no analytic distribution model, where Odoo would look one up for each new line and find none
+        (most of a line's cost when billing 100,000 records); nothing when a model exists."""
+        # sudo: only whether a model exists; a billing user may not read the analytic settings.
+        if self.env["account.analytic.distribution.model"].sudo().search_count([], limit=1):
+            return {}
+        return {"analytic_distribution": False}
+
+    @api.model
     def _check_income_accounts(self, billing_lines, company, fiscal_position=False, journal=False):
         """A product billed with an archived income account, or without one (and no default account on
         the journal), would fail when the invoice is posted: say it before anything is written."""

@@ -283,6 +283,26 @@ class TestConsumptionBillingFlows(ConsumptionCase):
         self.assertEqual(self.line_summary(invoice.invoice_line_ids), self.line_summary(order.order_line))
         self.assertEqual(self.march.invoice_line_id.move_id, invoice)
 
+    def test_analytic_distribution_models_still_apply(self):
+        """Lines skip Odoo's analytic lookup only when no distribution model exists."""
+        self._order_wizard(self.customer).action_create_orders()
+        self.assertEqual(set(self.march.sale_line_id.mapped("analytic_distribution")), {False})
+
+        plan = self.env["account.analytic.plan"].create({"name": "Consumption plan"})
+        telecom = self.env["account.analytic.account"].create({"name": "Telecom", "plan_id": plan.id})
+        self.env["account.analytic.distribution.model"].create(
+            {"product_id": self.phone.id, "analytic_distribution": {str(telecom.id): 100}}
+        )
+        self.Record.create(self.record_values(partner_id=self.customer_b.id, quantity=40))
+        self.Record.create(
+            self.record_values(partner_id=self.customer_b.id, product_id=self.bank.id, quantity=2)
+        )
+        self._order_wizard(self.customer_b).action_create_orders()
+        order = self.env["sale.order"].search([("partner_id", "=", self.customer_b.id)])
+        by_product = {line.product_id: line.analytic_distribution for line in order.order_line}
+        self.assertEqual(by_product[self.phone], {str(telecom.id): 100})
+        self.assertFalse(by_product[self.bank])
+
     def test_cancelled_order_releases_its_consumption(self):
         wizard = self._order_wizard(self.customer)
         order = self.env["sale.order"].browse(wizard.action_create_orders()["params"]["next"]["res_id"])

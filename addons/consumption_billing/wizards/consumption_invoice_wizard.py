@@ -125,9 +125,12 @@ class ConsumptionInvoiceWizard(models.TransientModel):
             )
         move = self.move_id
         engine._check_income_accounts(lines, move.company_id, move.fiscal_position_id, move.journal_id)
+        analytic = engine.analytic_line_values()
         self.move_id.write(
             {
-                "invoice_line_ids": [Command.create(engine.invoice_line_values(line)) for line in lines],
+                "invoice_line_ids": [
+                    Command.create({**engine.invoice_line_values(line), **analytic}) for line in lines
+                ],
             }
         )
         return {"type": "ir.actions.act_window_close"}

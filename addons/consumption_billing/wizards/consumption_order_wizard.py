@@ -77,6 +77,7 @@ class ConsumptionOrderWizard(models.TransientModel):
             engine._check_income_accounts(
                 lines, self.env.company, FiscalPosition._get_fiscal_position(customer)
             )
+        analytic = engine.analytic_line_values()
         orders = self.env["sale.order"].create(
             [
                 {
@@ -87,7 +88,9 @@ class ConsumptionOrderWizard(models.TransientModel):
                         date_from=self.date_from,
                         date_to=self.date_to,
                     ),
-                    "order_line": [Command.create(engine.sale_line_values(line)) for line in lines],
+                    "order_line": [
+                        Command.create({**engine.sale_line_values(line), **analytic}) for line in lines
+                    ],
                 }
                 for customer, lines in billed
             ]
