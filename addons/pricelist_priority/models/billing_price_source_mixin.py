@@ -56,7 +56,12 @@ class BillingPriceSourceMixin(models.AbstractModel):
         return self.browse(), False
 
     def _is_price_typed_over(self, vals):
-        """Whether ``vals["price_unit"]`` replaces this line's price with another one."""
+        """Whether ``vals["price_unit"]`` differs from the price the line was given (``_given_price``)."""
         self.ensure_one()
         digits = self.env["decimal.precision"].precision_get("Product Price")
-        return bool(float_compare(self.price_unit, vals["price_unit"] or 0.0, precision_digits=digits))
+        typed = vals["price_unit"] or 0.0
+        return bool(float_compare(self._given_price(vals), typed, precision_digits=digits))
+
+    def _given_price(self, vals):
+        """The price the line holds before ``vals``: the one a typed price is compared with."""
+        return self.price_unit

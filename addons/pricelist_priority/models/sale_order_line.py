@@ -1,5 +1,4 @@
 from odoo import models
-from odoo.tools import float_compare
 
 from .billing_price_source_mixin import RESOLVED_SOURCES
 
@@ -27,12 +26,9 @@ class SaleOrderLine(models.Model):
         self.price_source = False
         return result
 
-    def _is_price_typed_over(self, vals):
-        """Odoo's own test of a manual price: the price differs from the one computed for the line."""
-        self.ensure_one()
-        digits = self.env["decimal.precision"].precision_get("Product Price")
-        computed = vals.get("technical_price_unit", self.technical_price_unit)
-        return bool(float_compare(computed, vals["price_unit"] or 0.0, precision_digits=digits))
+    def _given_price(self, vals):
+        """Odoo's own test of a manual price: the price computed for the line (``technical_price_unit``)."""
+        return vals.get("technical_price_unit", self.technical_price_unit)
 
     def _prepare_invoice_line(self, **optional_values):
         """The invoice line keeps the price of the order line, so it keeps its source too."""
