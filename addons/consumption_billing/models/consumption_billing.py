@@ -302,24 +302,23 @@ class ConsumptionBilling(models.AbstractModel):
     def invoice_line_values(self, billing_line):
         """Values of an account.move.line (in invoice_line_ids) billing the line's records. Taxes and
         accounts come from Odoo's own computation (product taxes mapped by the fiscal position)."""
-        return {
-            "product_id": billing_line["product_id"],
-            "quantity": billing_line["quantity"],
-            "product_uom_id": billing_line["uom_id"],
-            "price_unit": billing_line["price_unit"],
-            "name": billing_line["name"],
-            "price_source": billing_line["price_source"],
-            "consumption_record_ids": [Command.set(billing_line["record_ids"])],
-        }
+        return self._document_line_values(billing_line, quantity=billing_line["quantity"])
 
     @api.model
     def sale_line_values(self, billing_line):
         """Values of a sale.order.line billing the line's records; its quantity is delivered (consumed), so
         the order can be invoiced whatever the product's invoicing policy."""
+        return self._document_line_values(
+            billing_line, product_uom_qty=billing_line["quantity"], qty_delivered=billing_line["quantity"]
+        )
+
+    @api.model
+    def _document_line_values(self, billing_line, **quantities):
+        """What invoice and order lines share: product, unit, price and its source, name, linked records;
+        ``quantities`` in the document line's own quantity fields."""
         return {
             "product_id": billing_line["product_id"],
-            "product_uom_qty": billing_line["quantity"],
-            "qty_delivered": billing_line["quantity"],
+            **quantities,
             "product_uom_id": billing_line["uom_id"],
             "price_unit": billing_line["price_unit"],
             "name": billing_line["name"],
