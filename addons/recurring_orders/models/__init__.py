@@ -1,1 +1,8 @@
-from . import account_move, recurring_dashboard, recurring_invoice_generator, sale_order, sale_order_line
+from . import (
+    account_move,
+    recurring_dashboard,
+    recurring_invoice_generator,
+    recurring_invoice_journal_items,
+    sale_order,
+    sale_order_line,
+)

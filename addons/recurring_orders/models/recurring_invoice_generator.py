@@ -312,12 +312,12 @@ class RecurringInvoiceGenerator(models.AbstractModel):
             groups[order.company_id, order._recurrence_subject_lang()].append(order.id)
         for (company, lang), order_ids in groups.items():
             orders = self.env["sale.order"].with_company(company).with_context(lang=lang).browse(order_ids)
-            vals_list = self._invoice_values(orders, plans)
-            invoices |= (
+            invoices |= self.env["recurring.invoice.journal.items"].create_invoices(
                 self.env["account.move"]
                 .with_company(company)
-                .with_context(**self._invoice_creation_context())
-                .create(vals_list)
+                .with_context(**self._invoice_creation_context()),
+                self._invoice_values(orders, plans),
+                company,
             )
         to_post = invoices.filtered(lambda move: move.recurring_order_id.recurrence_invoice_state != "draft")
         if to_post:

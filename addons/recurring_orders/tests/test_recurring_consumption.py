@@ -140,8 +140,9 @@ class TestRecurringConsumption(RecurringOrdersCase):
         on_order_line = self._record(D(2025, 12, 20), 1)
         on_order_line.sale_line_id = order.order_line.filtered("product_id")[0]
 
-        invoices, _failures = self._generate(order)
+        invoices, failures = self._generate(order)
 
+        self.assertFalse(failures)
         self.assertEqual(len(invoices), 3)
         self.assertFalse(
             on_order_line.invoice_line_id, "an order line's consumption is not billed by periods"

@@ -1,0 +1,243 @@
+from collections import defaultdict
+
+from odoo import api, fields, models
+from odoo.fields import Command
+
+LAYOUT_LINES = ("line_section", "line_subsection", "line_note")
+
+
+class RecurringInvoiceJournalItems(models.AbstractModel):
+    """Every journal item of a generated invoice, computed before ``account.move.create()``.
+
+    Created with its product lines only, an invoice gets its tax and receivable lines from the
+    synchronisation of ``account.move``, which writes them one line and one field at a time through the
+    ORM: most of the cost of generating an invoice. Created with all of its journal items (product lines
+    with their balance and tax tags, tax lines, payment term lines), the synchronisation has nothing left
+    to do (it keeps the lines of a move created complete, as for imported moves).
+
+    The amounts come from the functions the synchronisation itself calls, in the same order and with the
+    same inputs: ``account.tax``'s ``_add_tax_details_in_base_lines``, ``_round_base_lines_tax_details``,
+    ``_add_accounting_data_in_base_lines_tax_details`` and ``_prepare_tax_lines``, then the payment term's
+    ``_compute_terms``. Only invoices whose every input is known here are completed; the others are left to
+    the synchronisation, unchanged (see ``_is_completable``). Tests compare both ways, journal item by
+    journal item.
+    """
+
+    _name = "recurring.invoice.journal.items"
+    _description = "Recurring Invoice Journal Items"
+
+    @api.model
+    def create_invoices(self, moves, vals_list, company):
+        """``moves.create(vals_list)`` (``moves``: an ``account.move`` environment), with every invoice that
+        can be completed created complete; the invoices come back in the order of ``vals_list``.
+
+        Complete and incomplete invoices go to two ``create()`` calls: as soon as one invoice of a call
+        brings its own receivable lines, Odoo's synchronisation adds none to any invoice of that call.
+        """
+        vals_list = self.complete(vals_list, company)
+        created = {}
+        for completed in (True, False):
+            indexes = [index for index, vals in enumerate(vals_list) if ("line_ids" in vals) == completed]
+            if indexes:
+                created.update(
+                    zip(indexes, moves.create([vals_list[index] for index in indexes]), strict=True)
+                )
+        return moves.browse([created[index].id for index in range(len(vals_list))])
+
+    @api.model
+    def complete(self, vals_list, company):
+        """Customer invoice values of ``company``, each with ``line_ids`` holding all of its journal items
+        when it can be completed (the others are returned as they are)."""
+        lookups = self._batch_lookups(vals_list, company)
+        return [self._complete_one(vals, company, lookups) for vals in vals_list]
+
+    @api.model
+    def _batch_lookups(self, vals_list, company):
+        """What the invoices of one batch read, fetched once: taxes, products and their income account."""
+        AccountTax = self.env["account.tax"]
+        product_ids, tax_ids, position_ids = set(), set(), set()
+        for vals in vals_list:
+            position_ids.add(vals.get("fiscal_position_id") or 0)
+            for line in self._product_line_values(vals):
+                product_ids.add(line.get("product_id"))
+                tax_ids.update(self._tax_ids(line) or ())
+        products = self.env["product.product"].with_company(company).browse(product_ids - {None, False})
+        positions = self.env["account.fiscal.position"].browse(position_ids - {0})
+        income = {
+            (product.id, position.id): product.product_tmpl_id.get_product_accounts(fiscal_pos=position)[
+                "income"
+            ]
+            for product in products
+            for position in [*positions, positions.browse()]
+        }
+        taxes = AccountTax.browse(tax_ids)
+        return {
+            "income": income,
+            # Taxes whose journal items depend on what is not known before create: the analytic distribution
+            # Odoo may give the line, or the payment (cash basis).
+            "unsupported_taxes": taxes.flatten_taxes_hierarchy().filtered(
+                lambda tax: tax.analytic or tax.tax_exigibility == "on_payment"
+            ),
+        }
+
+    @api.model
+    def _product_line_values(self, vals):
+        return [
+            command[2]
+            for command in vals.get("invoice_line_ids", ())
+            if command[0] == Command.CREATE and command[2].get("display_type", "product") not in LAYOUT_LINES
+        ]
+
+    @api.model
+    def _tax_ids(self, line):
+        """The tax ids a line's values set explicitly (``[Command.set(ids)]``), else None."""
+        commands = line.get("tax_ids")
+        if not commands or len(commands) != 1 or commands[0][0] != Command.SET:
+            return None
+        return commands[0][2]
+
+    @api.model
+    def _is_completable(self, vals, company, lookups):
+        """Whether every input of the invoice's journal items is in its values: company currency, no early
+        payment discount, an invoice date, no cash rounding, product lines with a product, a quantity, a
+        price, explicit taxes (not analytic, not on payment) and an active income account."""
+        term = self.env["account.payment.term"].browse(vals.get("invoice_payment_term_id"))
+        if (
+            vals.get("move_type") != "out_invoice"
+            or vals.get("currency_id") != company.currency_id.id
+            or not vals.get("invoice_date")
+            or vals.get("invoice_cash_rounding_id")
+            or term.early_discount
+            or "line_ids" in vals
+        ):
+            return False
+        for command in vals.get("invoice_line_ids", ()):
+            if command[0] != Command.CREATE:
+                return False
+            line = command[2]
+            if line.get("display_type", "product") in LAYOUT_LINES:
+                continue
+            if line.get("display_type", "product") != "product" or not all(
+                key in line for key in ("product_id", "quantity", "price_unit")
+            ):
+                return False
+            tax_ids = self._tax_ids(line)
+            if tax_ids is None or set(tax_ids) & set(lookups["unsupported_taxes"].ids):
+                return False
+            account = self._income_account(vals, line, lookups)
+            if not account or not account.active:
+                return False
+        return True
+
+    @api.model
+    def _income_account(self, vals, line, lookups):
+        if line.get("account_id"):
+            return self.env["account.account"].browse(line["account_id"])
+        return lookups["income"].get((line["product_id"], vals.get("fiscal_position_id") or False))
+
+    @api.model
+    def _complete_one(self, vals, company, lookups):
+        if not self._is_completable(vals, company, lookups):
+            return vals
+        AccountTax = self.env["account.tax"]
+        currency = company.currency_id
+        partner = self.env["res.partner"].browse(vals["partner_id"]).commercial_partner_id
+        base_lines = []
+        for line in self._product_line_values(vals):
+            base_lines.append(
+                AccountTax._prepare_base_line_for_taxes_computation(
+                    None,
+                    product_id=self.env["product.product"].browse(line["product_id"]),
+                    product_uom_id=self.env["uom.uom"].browse(line.get("product_uom_id")),
+                    tax_ids=AccountTax.browse(self._tax_ids(line)),
+                    price_unit=line.get("price_unit", 0.0),
+                    quantity=line.get("quantity", 1.0),
+                    discount=line.get("discount", 0.0),
+                    currency_id=currency,
+                    rate=1.0,
+                    sign=-1,
+                    is_refund=False,
+                    partner_id=partner,
+                    account_id=self._income_account(vals, line, lookups),
+                    analytic_distribution=line.get("analytic_distribution"),
+                    extra_tax_data=line.get("extra_tax_data"),
+                    name=line.get("name"),
+                    line_values=line,
+                )
+            )
+        AccountTax._add_tax_details_in_base_lines(base_lines, company)
+        AccountTax._round_base_lines_tax_details(base_lines, company)
+        AccountTax._add_accounting_data_in_base_lines_tax_details(
+            base_lines, company, include_caba_tags=False
+        )
+        tax_results = AccountTax._prepare_tax_lines(base_lines, company)
+
+        product_lines = {}
+        for base_line, amounts in tax_results["base_lines_to_update"]:
+            line = base_line["line_values"]
+            product_lines[id(line)] = {**line, "account_id": base_line["account_id"].id, **amounts}
+        tax_lines = [{**values, "display_type": "tax"} for values in tax_results["tax_lines_to_add"]]
+        line_commands = [
+            Command.create(product_lines.get(id(command[2]), command[2]))
+            for command in vals["invoice_line_ids"]
+        ]
+        line_commands += [Command.create(values) for values in tax_lines]
+        line_commands += [
+            Command.create(values)
+            for values in self._payment_term_lines(
+                vals,
+                company,
+                untaxed=-sum(amounts["balance"] for _line, amounts in tax_results["base_lines_to_update"]),
+                tax=-sum(values["balance"] for values in tax_lines),
+            )
+        ]
+        completed = {key: value for key, value in vals.items() if key != "invoice_line_ids"}
+        completed["line_ids"] = line_commands
+        return completed
+
+    @api.model
+    def _payment_term_lines(self, vals, company, untaxed, tax):
+        """The receivable lines, as ``account.move._compute_needed_terms`` gives them for a stored
+        customer invoice in the company currency: one per due date; without a payment term, one for the
+        total, due on the invoice's due date or today."""
+        term = self.env["account.payment.term"].browse(vals.get("invoice_payment_term_id"))
+        if not term:
+            total = untaxed + tax
+            return [
+                {
+                    "display_type": "payment_term",
+                    "date_maturity": vals.get("invoice_date_due") or fields.Date.context_today(self),
+                    "discount_date": False,
+                    "discount_balance": 0.0,
+                    "discount_amount_currency": 0.0,
+                    "balance": total,
+                    "amount_currency": total,
+                }
+            ]
+        terms = term._compute_terms(
+            date_ref=vals["invoice_date"],
+            currency=company.currency_id,
+            company=company,
+            tax_amount=tax,
+            tax_amount_currency=tax,
+            untaxed_amount=untaxed,
+            untaxed_amount_currency=untaxed,
+            sign=1,
+            cash_rounding=self.env["account.cash.rounding"],
+        )
+        by_due_date = defaultdict(lambda: {"balance": 0.0, "amount_currency": 0.0})
+        for term_line in terms["line_ids"]:
+            amounts = by_due_date[fields.Date.to_date(term_line["date"])]
+            amounts["balance"] += term_line["company_amount"]
+            amounts["amount_currency"] += term_line["foreign_amount"]
+        return [
+            {
+                "display_type": "payment_term",
+                "date_maturity": due_date,
+                "discount_date": False,
+                "discount_balance": 0.0,
+                "discount_amount_currency": 0.0,
+                **amounts,
+            }
+            for due_date, amounts in by_due_date.items()
+        ]
