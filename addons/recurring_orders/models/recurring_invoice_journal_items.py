@@ -34,6 +34,8 @@ class RecurringInvoiceJournalItems(models.AbstractModel):
         Complete and incomplete invoices go to two ``create()`` calls: as soon as one invoice of a call
         brings its own receivable lines, Odoo's synchronisation adds none to any invoice of that call.
         """
+        if moves.default_get(["invoice_cash_rounding_id"]).get("invoice_cash_rounding_id"):
+            return moves.create(vals_list)  # a default cash rounding adds a line to every invoice
         vals_list = self.complete(vals_list, company)
         created = {}
         for completed in (True, False):
@@ -70,15 +72,29 @@ class RecurringInvoiceJournalItems(models.AbstractModel):
             for product in products
             for position in [*positions, positions.browse()]
         }
-        taxes = AccountTax.browse(tax_ids)
         return {
             "income": income,
-            # Taxes whose journal items depend on what is not known before create: the analytic distribution
-            # Odoo may give the line, or the payment (cash basis).
-            "unsupported_taxes": taxes.flatten_taxes_hierarchy().filtered(
-                lambda tax: tax.analytic or tax.tax_exigibility == "on_payment"
-            ),
+            "unsupported_tax_ids": {
+                tax.id
+                for tax in AccountTax.browse(tax_ids)
+                if any(self._depends_on_line_analytics(child) for child in tax.flatten_taxes_hierarchy())
+            },
         }
+
+    @api.model
+    def _depends_on_line_analytics(self, tax):
+        """Whether the tax lines of ``tax`` carry the analytic distribution of their base line (Odoo's
+        tax line grouping key: an analytic tax, or an amount kept out of the tax closing), which Odoo
+        may give an invoice line only once created (from its sale line or a distribution model); or
+        whether the tax is due on payment (cash basis)."""
+        return (
+            tax.analytic
+            or tax.tax_exigibility == "on_payment"
+            or any(
+                line.repartition_type == "tax" and not line.use_in_tax_closing
+                for line in tax.invoice_repartition_line_ids
+            )
+        )
 
     @api.model
     def _product_line_values(self, vals):
@@ -99,8 +115,9 @@ class RecurringInvoiceJournalItems(models.AbstractModel):
     @api.model
     def _is_completable(self, vals, company, lookups):
         """Whether every input of the invoice's journal items is in its values: company currency, no early
-        payment discount, an invoice date, no cash rounding, product lines with a product, a quantity, a
-        price, explicit taxes (not analytic, not on payment) and an active income account."""
+        payment discount, an invoice date, no cash rounding, product lines (one at least) with a product, a
+        quantity, a price, explicit taxes (none of them ``_depends_on_line_analytics``) and an active income
+        account."""
         term = self.env["account.payment.term"].browse(vals.get("invoice_payment_term_id"))
         if (
             vals.get("move_type") != "out_invoice"
@@ -109,6 +126,7 @@ class RecurringInvoiceJournalItems(models.AbstractModel):
             or vals.get("invoice_cash_rounding_id")
             or term.early_discount
             or "line_ids" in vals
+            or not self._product_line_values(vals)
         ):
             return False
         for command in vals.get("invoice_line_ids", ()):
@@ -122,7 +140,7 @@ class RecurringInvoiceJournalItems(models.AbstractModel):
             ):
                 return False
             tax_ids = self._tax_ids(line)
-            if tax_ids is None or set(tax_ids) & set(lookups["unsupported_taxes"].ids):
+            if tax_ids is None or lookups["unsupported_tax_ids"].intersection(tax_ids):
                 return False
             account = self._income_account(vals, line, lookups)
             if not account or not account.active:

@@ -72,7 +72,9 @@ class TestRecurringJournalItems(RecurringOrdersCase):
                 },
             ]
         )
-        cls.reduced_tax.invoice_repartition_line_ids.filtered(
+        # Tax amounts posted to a tax account (in the tax closing), as real VAT is: such tax lines do not
+        # depend on the analytic distribution of their lines.
+        (cls.tax | cls.included_tax | cls.fixed_tax | cls.reduced_tax).invoice_repartition_line_ids.filtered(
             lambda line: line.repartition_type == "tax"
         ).account_id = cls.tax_account
         cls.other_income = cls.env["account.account"].create(
@@ -216,11 +218,21 @@ class TestRecurringJournalItems(RecurringOrdersCase):
             }
         )
         analytic_tax = self.tax.copy({"name": "VAT 20% analytic (tests)", "analytic": True})
-        orders = [
-            self._create_order(recurrence_payment_term_id=early_discount.id),
-            self._create_order(recurrence_payment_term_id=self.term_30_days.id),
-        ]
-        orders[1].order_line.filtered("product_id")[:1].tax_ids = analytic_tax
+        # Tax lines outside the tax closing carry their base line's analytic distribution (also in a group).
+        unaccounted_tax = self.tax.copy({"name": "VAT 20% without account (tests)"})
+        unaccounted_tax.invoice_repartition_line_ids.account_id = False
+        group = self.env["account.tax"].create(
+            {
+                "name": "Group (tests)",
+                "amount_type": "group",
+                "type_tax_use": "sale",
+                "children_tax_ids": [Command.set((self.reduced_tax | unaccounted_tax).ids)],
+            }
+        )
+        orders = [self._create_order(recurrence_payment_term_id=early_discount.id)]
+        for tax in (analytic_tax, unaccounted_tax, group):
+            orders.append(self._create_order(recurrence_payment_term_id=self.term_30_days.id))
+            orders[-1].order_line.filtered("product_id")[:1].tax_ids = tax
         items = self.env["recurring.invoice.journal.items"]
         for order in orders:
             vals_list = self._values(order)
@@ -252,3 +264,26 @@ class TestRecurringJournalItems(RecurringOrdersCase):
             self.assertEqual(receivable.balance, invoice.amount_total)
         invoices.action_post()
         self.assertEqual(invoices.mapped("state"), ["posted", "posted"])
+
+    def test_default_cash_rounding_is_left_to_odoo(self):
+        rounding = self.env["account.cash.rounding"].create(
+            {
+                "name": "Round to 1.00 (tests)",
+                "rounding": 1.0,
+                "strategy": "add_invoice_line",
+                "profit_account_id": self.other_income.id,
+                "loss_account_id": self.other_income.id,
+            }
+        )
+        self.env["ir.default"].set("account.move", "invoice_cash_rounding_id", rounding.id)
+        order = self._create_order(recurrence_payment_term_id=self.term_30_days.id)
+        order.order_line.filtered(lambda line: line.product_id == self.product_option).price_unit = 30.33
+        moves = self.env["account.move"].with_context(default_move_type="out_invoice")
+        invoice = self.env["recurring.invoice.journal.items"].create_invoices(
+            moves, self._values(order), self.company
+        )
+        self.assertEqual(invoice.invoice_cash_rounding_id, rounding)
+        self.assertEqual(invoice.amount_total, 252.0)
+        self.assertTrue(invoice.line_ids.filtered(lambda line: line.display_type == "rounding"))
+        invoice.action_post()
+        self.assertEqual(invoice.state, "posted")
