@@ -200,6 +200,15 @@ class TestRecurringJournalItems(RecurringOrdersCase):
         self.assertSameInvoices(completed, synchronised)
         self.assertEqual(completed.invoice_date_due, D(2026, 1, 5))
 
+    def test_catch_up_dated_in_the_past(self):
+        for term in (self.env["account.payment.term"], self.split_term):
+            order = self._create_order(
+                recurrence_date_start=D(2025, 10, 1), recurrence_payment_term_id=term.id
+            )
+            completed, synchronised = self._create_both_ways(order)
+            self.assertEqual(len(completed), 4)
+            self.assertSameInvoices(completed, synchronised)
+
     def test_rounding_globally(self):
         self.company.tax_calculation_rounding_method = "round_globally"
         order = self._create_order(recurrence_payment_term_id=self.split_term.id)
