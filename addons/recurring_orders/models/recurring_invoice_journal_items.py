@@ -55,28 +55,32 @@ class RecurringInvoiceJournalItems(models.AbstractModel):
 
     @api.model
     def _batch_lookups(self, vals_list, company):
-        """What the invoices of one batch read, fetched once: taxes, products and their income account."""
-        AccountTax = self.env["account.tax"]
-        product_ids, tax_ids, position_ids = set(), set(), set()
+        """What the invoices of one batch read, fetched once: the taxes that rule an invoice out and the
+        income account of each product and fiscal position the lines need."""
+        tax_ids, accounted = set(), set()
         for vals in vals_list:
-            position_ids.add(vals.get("fiscal_position_id") or 0)
             for line in self._product_line_values(vals):
-                product_ids.add(line.get("product_id"))
                 tax_ids.update(self._tax_ids(line) or ())
-        products = self.env["product.product"].with_company(company).browse(product_ids - {None, False})
-        positions = self.env["account.fiscal.position"].browse(position_ids - {0})
+                if line.get("product_id") and not line.get("account_id"):
+                    accounted.add((line["product_id"], vals.get("fiscal_position_id") or False))
+        products = {
+            product.id: product
+            for product in self.env["product.product"]
+            .with_company(company)
+            .browse({pair[0] for pair in accounted})
+        }
+        Position = self.env["account.fiscal.position"]
         income = {
-            (product.id, position.id): product.product_tmpl_id.get_product_accounts(fiscal_pos=position)[
-                "income"
-            ]
-            for product in products
-            for position in [*positions, positions.browse()]
+            (product_id, position_id): products[product_id].product_tmpl_id.get_product_accounts(
+                fiscal_pos=Position.browse(position_id)
+            )["income"]
+            for product_id, position_id in accounted
         }
         return {
             "income": income,
             "unsupported_tax_ids": {
                 tax.id
-                for tax in AccountTax.browse(tax_ids)
+                for tax in self.env["account.tax"].browse(tax_ids)
                 if any(self._depends_on_line_analytics(child) for child in tax.flatten_taxes_hierarchy())
             },
         }
@@ -113,11 +117,11 @@ class RecurringInvoiceJournalItems(models.AbstractModel):
         return commands[0][2]
 
     @api.model
-    def _is_completable(self, vals, company, lookups):
+    def _is_completable(self, vals, lines, company, lookups):
         """Whether every input of the invoice's journal items is in its values: company currency, no early
         payment discount, an invoice date, no cash rounding, product lines (one at least) with a product, a
         quantity, a price, explicit taxes (none of them ``_depends_on_line_analytics``) and an active income
-        account."""
+        account. ``lines``: its product lines' values (``_product_line_values``)."""
         term = self.env["account.payment.term"].browse(vals.get("invoice_payment_term_id"))
         if (
             vals.get("move_type") != "out_invoice"
@@ -126,15 +130,12 @@ class RecurringInvoiceJournalItems(models.AbstractModel):
             or vals.get("invoice_cash_rounding_id")
             or term.early_discount
             or "line_ids" in vals
-            or not self._product_line_values(vals)
+            or any(command[0] != Command.CREATE for command in vals.get("invoice_line_ids", ()))
         ):
             return False
-        for command in vals.get("invoice_line_ids", ()):
-            if command[0] != Command.CREATE:
-                return False
-            line = command[2]
-            if line.get("display_type", "product") in LAYOUT_LINES:
-                continue
+        if not lines:
+            return False
+        for line in lines:
             if line.get("display_type", "product") != "product" or not all(
                 key in line for key in ("product_id", "quantity", "price_unit")
             ):
@@ -155,21 +156,22 @@ class RecurringInvoiceJournalItems(models.AbstractModel):
 
     @api.model
     def _complete_one(self, vals, company, lookups):
-        if not self._is_completable(vals, company, lookups):
+        lines = self._product_line_values(vals)
+        if not self._is_completable(vals, lines, company, lookups):
             return vals
         AccountTax = self.env["account.tax"]
         currency = company.currency_id
         partner = self.env["res.partner"].browse(vals["partner_id"]).commercial_partner_id
         base_lines = []
-        for line in self._product_line_values(vals):
+        for line in lines:
             base_lines.append(
                 AccountTax._prepare_base_line_for_taxes_computation(
                     None,
                     product_id=self.env["product.product"].browse(line["product_id"]),
                     product_uom_id=self.env["uom.uom"].browse(line.get("product_uom_id")),
                     tax_ids=AccountTax.browse(self._tax_ids(line)),
-                    price_unit=line.get("price_unit", 0.0),
-                    quantity=line.get("quantity", 1.0),
+                    price_unit=line["price_unit"],
+                    quantity=line["quantity"],
                     discount=line.get("discount", 0.0),
                     currency_id=currency,
                     rate=1.0,
