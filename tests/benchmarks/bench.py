@@ -18,16 +18,21 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE), str(HERE.parent)]
 
+from autoanalyze import AutoAnalyze, server_runs_autovacuum
 from processes import admin_sql
 from scenarios import RATIOS, SCENARIOS
 
 
-def run_once(template, addons_path, scenario, scale, profile_dir=None):
+def run_once(template, addons_path, scenario, scale, profile_dir=None, autoanalyze=False):
     """One run of a scenario in its own process on its own database copy; returns its measurements.
-    With profile_dir, the scenario writes a cProfile of each measurement there (see scenarios.measure)."""
+    With profile_dir, the scenario writes a cProfile of each measurement there (see scenarios.measure).
+    With autoanalyze, planner statistics are kept up to date during the run as autovacuum would."""
     database = f"{template}_run_{uuid.uuid4().hex[:6]}"
     environment = dict(os.environ, BENCH_PROFILE=str(profile_dir)) if profile_dir else None
     admin_sql(f'CREATE DATABASE "{database}" TEMPLATE "{template}"')
+    keeper = AutoAnalyze(database) if autoanalyze else None
+    if keeper:
+        keeper.start()
     try:
         completed = subprocess.run(
             [
@@ -53,6 +58,8 @@ def run_once(template, addons_path, scenario, scale, profile_dir=None):
             )
         return json.loads(completed.stdout.strip().splitlines()[-1])
     finally:
+        if keeper:
+            keeper.stop()
         admin_sql(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
 
 
@@ -103,18 +110,32 @@ def main():
     parser.add_argument(
         "--profile", help="write a cProfile of every measurement of every run under this folder"
     )
+    parser.add_argument(
+        "--no-autoanalyze",
+        action="store_true",
+        help="without autovacuum on the server, keep the statistics of the seeding (see autoanalyze.py)",
+    )
     parser.add_argument("scenarios", nargs="*", help=f"default: all of {', '.join(SCENARIOS)}")
     args = parser.parse_args()
     unknown = set(args.scenarios) - set(SCENARIOS)
     if unknown:
         parser.error(f"unknown scenarios {sorted(unknown)}; known: {', '.join(SCENARIOS)}")
 
+    autoanalyze = not args.no_autoanalyze and not server_runs_autovacuum()
+    if autoanalyze:
+        print(
+            "  the server runs without autovacuum: grown tables are analyzed as it would (autoanalyze.py)",
+            file=sys.stderr,
+            flush=True,
+        )
     measurements = {}
     for scenario in args.scenarios or list(SCENARIOS):
         started = time.monotonic()
         for repetition in range(args.repeat):
             profile_dir = args.profile and Path(args.profile) / f"{scenario}-run{repetition + 1}"
-            for measurement in run_once(args.database, args.addons_path, scenario, args.scale, profile_dir):
+            for measurement in run_once(
+                args.database, args.addons_path, scenario, args.scale, profile_dir, autoanalyze
+            ):
                 measurements.setdefault(measurement["name"], []).append(measurement)
             print(f"  {scenario}: run {repetition + 1}/{args.repeat} done", file=sys.stderr, flush=True)
         print(f"  {scenario}: {time.monotonic() - started:.0f} s in all", file=sys.stderr, flush=True)

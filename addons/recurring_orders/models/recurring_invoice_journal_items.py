@@ -222,34 +222,26 @@ class RecurringInvoiceJournalItems(models.AbstractModel):
         total, due on the invoice's due date or today."""
         term = self.env["account.payment.term"].browse(vals.get("invoice_payment_term_id"))
         if not term:
+            due_date = vals.get("invoice_date_due") or fields.Date.context_today(self)
             total = untaxed + tax
-            return [
-                {
-                    "display_type": "payment_term",
-                    "date_maturity": vals.get("invoice_date_due") or fields.Date.context_today(self),
-                    "discount_date": False,
-                    "discount_balance": 0.0,
-                    "discount_amount_currency": 0.0,
-                    "balance": total,
-                    "amount_currency": total,
-                }
-            ]
-        terms = term._compute_terms(
-            date_ref=vals["invoice_date"],
-            currency=company.currency_id,
-            company=company,
-            tax_amount=tax,
-            tax_amount_currency=tax,
-            untaxed_amount=untaxed,
-            untaxed_amount_currency=untaxed,
-            sign=1,
-            cash_rounding=self.env["account.cash.rounding"],
-        )
-        by_due_date = defaultdict(lambda: {"balance": 0.0, "amount_currency": 0.0})
-        for term_line in terms["line_ids"]:
-            amounts = by_due_date[fields.Date.to_date(term_line["date"])]
-            amounts["balance"] += term_line["company_amount"]
-            amounts["amount_currency"] += term_line["foreign_amount"]
+            by_due_date = {due_date: {"balance": total, "amount_currency": total}}
+        else:
+            terms = term._compute_terms(
+                date_ref=vals["invoice_date"],
+                currency=company.currency_id,
+                company=company,
+                tax_amount=tax,
+                tax_amount_currency=tax,
+                untaxed_amount=untaxed,
+                untaxed_amount_currency=untaxed,
+                sign=1,
+                cash_rounding=self.env["account.cash.rounding"],
+            )
+            by_due_date = defaultdict(lambda: {"balance": 0.0, "amount_currency": 0.0})
+            for term_line in terms["line_ids"]:
+                amounts = by_due_date[fields.Date.to_date(term_line["date"])]
+                amounts["balance"] += term_line["company_amount"]
+                amounts["amount_currency"] += term_line["foreign_amount"]
         return [
             {
                 "display_type": "payment_term",
