@@ -3,9 +3,10 @@ from a draft invoice and from a customer."""
 
 from dateutil.relativedelta import relativedelta
 
-from odoo import fields
 from odoo.tests import HttpCase, tagged
 from odoo.tools import date_utils
+
+from .dates import user_today
 
 
 @tagged("post_install", "-at_install")
@@ -47,7 +48,7 @@ class TestConsumptionBillingWizardTours(HttpCase):
                 "list_price": 0.2,
             }
         )
-        previous_month = date_utils.start_of(fields.Date.today() - relativedelta(months=1), "month")
+        previous_month = date_utils.start_of(user_today(cls.env) - relativedelta(months=1), "month")
         cls.records = cls.env["consumption.record"].create(
             [
                 {
@@ -70,7 +71,7 @@ class TestConsumptionBillingWizardTours(HttpCase):
             {
                 "move_type": "out_invoice",
                 "partner_id": self.customer.id,
-                "invoice_date": fields.Date.today(),
+                "invoice_date": user_today(self.env),
             }
         )
         self.start_tour(

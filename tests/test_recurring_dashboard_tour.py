@@ -1,11 +1,11 @@
 """Browser tour: open the recurring invoicing dashboard, filter on "missing", generate what is missing."""
 
-from datetime import date
-
 from dateutil.relativedelta import relativedelta
 
 from odoo.fields import Command
 from odoo.tests import HttpCase, tagged
+
+from .dates import user_today
 
 
 @tagged("post_install", "-at_install")
@@ -17,7 +17,7 @@ class TestRecurringDashboardTour(HttpCase):
         product = self.env["product.product"].create(
             {"name": "Dashboard Tour Plan", "type": "service", "list_price": 50.0, "invoice_policy": "order"}
         )
-        first_month = date.today().replace(day=1) - relativedelta(months=2)
+        first_month = user_today(self.env).replace(day=1) - relativedelta(months=2)
         order = self.env["sale.order"].create(
             {
                 "partner_id": partner.id,
@@ -55,7 +55,7 @@ class TestRecurringDashboardTour(HttpCase):
                 "partner_id": partner.id,
                 "order_line": [Command.create({"product_id": product.id, "price_unit": 30.0})],
                 "recurrence_enabled": True,
-                "recurrence_date_start": date.today().replace(day=1),
+                "recurrence_date_start": user_today(self.env).replace(day=1),
             }
         )
         order.action_confirm()

@@ -1,9 +1,9 @@
 """Browser tour: enable recurrence on an order, read the preview, save, generate the invoice."""
 
-from datetime import date
-
 from odoo.fields import Command
 from odoo.tests import HttpCase, tagged
+
+from .dates import user_today
 
 
 @tagged("post_install", "-at_install")
@@ -13,7 +13,7 @@ class TestRecurringOrdersTour(HttpCase):
         product = self.env["product.product"].create(
             {"name": "Tour Plan", "type": "service", "list_price": 42.0, "invoice_policy": "order"}
         )
-        first_of_month = date.today().replace(day=1)
+        first_of_month = user_today(self.env).replace(day=1)
         order = self.env["sale.order"].create(
             {
                 "partner_id": partner.id,

@@ -1,5 +1,3 @@
-from datetime import date
-
 from freezegun import freeze_time
 from psycopg2.errors import CheckViolation, UniqueViolation
 
@@ -13,11 +11,12 @@ from .common import ConsumptionCase
 
 @tagged("post_install", "-at_install")
 class TestConsumptionRecord(ConsumptionCase):
+    @freeze_time("2026-11-22 23:30:00")
     def test_defaults(self):
-        record = self.Record.create(
-            {"partner_id": self.customer.id, "product_id": self.power.id, "quantity": 3}
-        )
-        self.assertEqual(record.date, date.today())
+        values = {"partner_id": self.customer.id, "product_id": self.power.id, "quantity": 3}
+        record = self.Record.with_context(tz="Europe/Paris").create(values)
+        self.assertEqual(str(record.date), "2026-11-23", "the user's today: the 23rd in Paris")
+        self.assertEqual(str(self.Record.with_context(tz="UTC").create(values).date), "2026-11-22")
         self.assertEqual(record.uom_id, self.kwh, "the unit defaults to the product's")
         self.assertEqual(record.company_id, self.company)
         self.assertEqual(record.currency_id, self.company.currency_id)
