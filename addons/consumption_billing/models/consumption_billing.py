@@ -307,9 +307,14 @@ class ConsumptionBilling(models.AbstractModel):
     @api.model
     def sale_line_values(self, billing_line):
         """Values of a sale.order.line billing the line's records; its quantity is delivered (consumed), so
-        the order can be invoiced whatever the product's invoicing policy."""
+        the order can be invoiced whatever the product's invoicing policy. Its price is net: without the
+        explicit zero discount, Odoo would turn a percentage rule of the price list, already applied, into
+        a line discount (when discounts are shown on order lines)."""
         return self._document_line_values(
-            billing_line, product_uom_qty=billing_line["quantity"], qty_delivered=billing_line["quantity"]
+            billing_line,
+            product_uom_qty=billing_line["quantity"],
+            qty_delivered=billing_line["quantity"],
+            discount=0.0,
         )
 
     @api.model

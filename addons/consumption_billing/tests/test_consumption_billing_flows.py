@@ -283,6 +283,36 @@ class TestConsumptionBillingFlows(ConsumptionCase):
         self.assertEqual(self.line_summary(invoice.invoice_line_ids), self.line_summary(order.order_line))
         self.assertEqual(self.march.invoice_line_id.move_id, invoice)
 
+    def test_order_lines_take_no_second_discount_from_a_percentage_rule(self):
+        """With discounts shown on order lines, Odoo turns a percentage rule into a line discount; the
+        resolved price already applies the rule, so the line must not take it a second time."""
+        self.env.ref("base.user_root").group_ids += self.env.ref("sale.group_discount_per_so_line")
+        self.customer.property_product_pricelist = self.env["product.pricelist"].create(
+            {
+                "name": "Bank charges 25% off",
+                "currency_id": self.company.currency_id.id,
+                "item_ids": [
+                    Command.create(
+                        {
+                            "applied_on": "0_product_variant",
+                            "product_id": self.bank.id,
+                            "compute_price": "percentage",
+                            "percent_price": 25,
+                        }
+                    )
+                ],
+            }
+        )
+        self._order_wizard(self.customer).action_create_orders()
+        line = self.march.sale_line_id.filtered(lambda line: line.product_id == self.bank)
+        self.assertEqual((line.price_unit, line.price_source, line.discount), (1.5, "pricelist", 0.0))
+        self.assertEqual(line.price_subtotal, 4.5, "3 x 2.0 less 25%, once")
+        line.order_id.action_confirm()
+        invoice_line = line.order_id._create_invoices().invoice_line_ids.filtered(
+            lambda invoice_line: invoice_line.product_id == self.bank
+        )
+        self.assertEqual((invoice_line.price_unit, invoice_line.discount), (1.5, 0.0))
+
     def test_analytic_distribution_models_still_apply(self):
         """Lines skip Odoo's analytic lookup only when no distribution model exists."""
         self._order_wizard(self.customer).action_create_orders()
