@@ -1,8 +1,8 @@
 """Seeding shared by the multi-process test scripts and the benchmarks."""
 
-from datetime import date
-
 from dateutil.relativedelta import relativedelta
+
+from odoo import fields
 
 
 def seed_recurring_orders(
@@ -16,7 +16,7 @@ def seed_recurring_orders(
     """
     env = env(context={**env.context, "tracking_disable": True, "mail_create_nolog": True})
     env["sale.order"].search([("recurrence_enabled", "=", True)]).write({"recurrence_enabled": False})
-    today = date.today()
+    today = fields.Date.context_today(env.user)  # the generator's today, near midnight too
     start = today.replace(day=1) - relativedelta(months=months_due - 1)
     products = env["product.product"].create(
         [
