@@ -29,7 +29,7 @@ from seeding import seed_recurring_orders
 
 import odoo.sql_db
 import odoo.tools
-from odoo import SUPERUSER_ID, api
+from odoo import SUPERUSER_ID, Command, api
 from odoo.modules.registry import Registry
 
 SCENARIOS = {}
@@ -53,6 +53,12 @@ RATIOS = [
         "recurring catch-up of 3 months (posted)",
         "recurring generation (posted)",
         "~1.0x",
+    ),
+    (
+        "consumption into sale orders / the same orders created bare",
+        "consumption into sale orders (server action)",
+        "the same sale orders created bare (reference)",
+        "none; 1.0x would be Odoo alone",
     ),
     (
         "ingest in-process / COPY",
@@ -384,11 +390,42 @@ def _bill_into_orders(env, customers, first, last):
     env.cr.commit()
 
 
+def _same_orders_without_consumption(env, customers):
+    """Values of the orders just billed for `customers`, line for line the same (product, quantities,
+    unit, price, discount, description, analytic distribution) without their consumption: what creating
+    these orders costs Odoo itself, the floor of billing into orders on the same machine."""
+    line_fields = [
+        "product_id",
+        "product_uom_qty",
+        "qty_delivered",
+        "product_uom_id",
+        "price_unit",
+        "discount",
+        "name",
+        "analytic_distribution",
+    ]
+    orders = env["sale.order"].search([("partner_id", "in", customers.ids)])
+    lines_by_order = {}
+    for values in orders.order_line.read([*line_fields, "order_id"], load=None):
+        del values["id"]
+        lines_by_order.setdefault(values.pop("order_id"), []).append(Command.create(values))
+    return [
+        {
+            "partner_id": order.partner_id.id,
+            "company_id": order.company_id.id,
+            "origin": order.origin,
+            "order_line": lines_by_order[order.id],
+        }
+        for order in orders
+    ]
+
+
 @scenario
 def billing_orders(env, scale, sink):
     """1,000 customers x 100 records over 20 products billed by the customer-account server action's
-    wizard (one sale order per customer); then queries per customer at 20 and at 200 records each (20
-    lines either way: the count must not grow with the records)."""
+    wizard (one sale order per customer); the reference: the same orders created bare; then queries per
+    customer at 20 and at 200 records each (20 lines either way: the count must not grow with the
+    records)."""
     count = scaled(1000, scale)
     customers = seed_customers(env, count + 100)
     products = seed_products(env, 20)
@@ -413,6 +450,10 @@ def billing_orders(env, scale, sink):
     billed = env.cr.fetchone()[0]
     if billed != count * 100:
         raise RuntimeError(f"{billed} of {count * 100} records on orders")
+    bare_orders = _same_orders_without_consumption(env, main)
+    with measure(sink, "the same sale orders created bare (reference)", count, "customers"):
+        env["sale.order"].create(bare_orders)
+        env.cr.commit()
     with measure(sink, "consumption into sale orders, 50 customers x 20 records", 50, "customers"):
         _bill_into_orders(env, few, first, last)
     with measure(sink, "consumption into sale orders, 50 customers x 200 records", 50, "customers"):
