@@ -1,3 +1,7 @@
+# The mixin first: the dashboard and the revenue report inherit from it.
+from . import recurring_order_report
+
+# isort: split
 from . import (
     account_move,
     recurring_dashboard,
