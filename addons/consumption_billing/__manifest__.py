@@ -6,6 +6,9 @@
     "license": "LGPL-3",
     "author": "Usage Billing",
     "website": "https://github.com/usage-billing/odoo-usage-billing",
+    "maintainers": ["usage-billing"],
+    "development_status": "Beta",
+    "images": ["static/description/consumption_list.png", "static/description/consumption_pivot.png"],
     "depends": ["pricelist_priority", "sale_management", "account"],
     "external_dependencies": {"python": ["xlsxwriter"]},
     "data": [

@@ -1,3 +1,5 @@
+import importlib.util
+
 from . import (
     test_install,
     test_periods,
@@ -8,6 +10,12 @@ from . import (
     test_recurring_dashboard_export,
     test_recurring_finalize,
     test_recurring_generation,
+    test_recurring_journal_items,
     test_recurring_schedule,
     test_subject,
 )
+
+# Property tests need hypothesis, a test-only library (test-requirements.txt): without it Odoo's test
+# runner still loads and runs every other test.
+if importlib.util.find_spec("hypothesis"):
+    from . import test_periods_properties, test_subject_properties
