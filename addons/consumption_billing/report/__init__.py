@@ -1,1 +1,2 @@
 from . import consumption_statement
+from . import consumption_list_xlsx
