@@ -1,1 +1,2 @@
 from . import dashboard_export
+from . import portal

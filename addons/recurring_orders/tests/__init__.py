@@ -1,6 +1,7 @@
 from . import (
     test_install,
     test_periods,
+    test_portal_recurring,
     test_recurring_concurrency,
     test_recurring_consumption,
     test_recurring_dashboard,
