@@ -21,6 +21,7 @@
     ],
     "demo": [
         "demo/recurring_orders_demo.xml",
+        "demo/recurring_orders_portal_demo.xml",
     ],
     "assets": {
         "web.assets_backend": [

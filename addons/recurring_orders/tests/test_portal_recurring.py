@@ -127,3 +127,30 @@ class TestPortalRecurring(HttpCase, RecurringOrdersCase):
         response = self.get(EXPORT_ROUTE)
         self.assertEqual(response.status_code, HTTPStatus.FORBIDDEN)
         self.assertNotIn(self.finalized_order.name, response.text)
+
+
+@tagged("post_install", "-at_install")
+class TestPortalDemo(HttpCase):
+    """The demo portal user (portal / portal) finds its customer's consumption, finalized recurring order,
+    generated invoices and their statements."""
+
+    def test_demo_portal_user(self):
+        order = self.env.ref("recurring_orders.demo_order_portal_telecom")
+        user = self.env.ref("base.demo_user0")
+        self.assertEqual(user.login, "portal")
+        self.assertEqual(user.partner_id.commercial_partner_id, order.partner_id)
+        self.assertTrue(order.finalized)
+        invoices = order.recurrence_invoice_ids.filtered(lambda move: move.state == "posted")
+        self.assertGreaterEqual(len(invoices), 2)
+        self.authenticate("portal", "portal")
+        consumption = self.url_open("/my/consumption")
+        self.assertEqual(consumption.status_code, HTTPStatus.OK)
+        self.assertIn("Mobile data (GB), Joel Willis", consumption.text)
+        page = self.url_open(f"/my/orders/{order.id}")
+        self.assertIn("Recurring invoicing", page.text)
+        for invoice in invoices:
+            self.assertIn(f"/my/invoices/{invoice.id}?access_token=", page.text)
+        billing = invoices.filtered(lambda move: move.invoice_line_ids.consumption_record_ids)
+        self.assertTrue(billing)
+        statement = self.url_open(f"/my/invoices/{billing[0].id}/statement")
+        self.assertEqual(statement.status_code, HTTPStatus.OK)
