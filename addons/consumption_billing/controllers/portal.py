@@ -63,7 +63,8 @@ class ConsumptionPortal(CustomerPortal):
 
     def _consumption_filtered_domain(self, filterby, month, product):
         """The user's records narrowed by the status, month ('YYYY-MM') and product (id) chosen."""
-        domain = self._consumption_domain() & self._consumption_searchbar_filters()[filterby]["domain"]
+        filters = self._consumption_searchbar_filters()
+        domain = self._consumption_domain() & filters.get(filterby, filters["all"])["domain"]
         month_start = self._consumption_month(month)
         if month_start:
             domain &= Domain("date", ">=", month_start) & Domain(
@@ -152,8 +153,8 @@ class ConsumptionPortal(CustomerPortal):
         })
         return values
 
-    @http.route(["/my/consumption", "/my/consumption/page/<int:page>"], type="http", auth="user",
-                website=True, readonly=True)
+    # Not readonly: the invoice links may create the invoices' access tokens.
+    @http.route(["/my/consumption", "/my/consumption/page/<int:page>"], type="http", auth="user", website=True)
     def portal_my_consumption(self, page=1, filterby=None, sortby=None, month=None, product=None, **kw):
         if not self._consumption_portal_enabled():
             raise request.not_found()
@@ -166,7 +167,6 @@ class ConsumptionPortal(CustomerPortal):
         if not self._consumption_portal_enabled():
             raise request.not_found()
         env = request.env
-        filterby = filterby if filterby in self._consumption_searchbar_filters() else "all"
         domain = self._consumption_filtered_domain(filterby, month, product)
         records = env["consumption.record"].search(domain)
         product_names, uom_names = self._consumption_names(records.product_id, records.uom_id)
@@ -214,12 +214,10 @@ class ConsumptionPortal(CustomerPortal):
             ("Content-Disposition", content_disposition(filename)),
         ])
 
-    @http.route("/my/invoices/<int:invoice_id>/statement", type="http", auth="public", methods=["GET"],
-                readonly=True)
+    @http.route("/my/invoices/<int:invoice_id>/statement", type="http", auth="public", methods=["GET"])
     def portal_invoice_consumption_statement(self, invoice_id, access_token=None, **kw):
         return self._consumption_statement_response("account.move", invoice_id, access_token)
 
-    @http.route("/my/orders/<int:order_id>/statement", type="http", auth="public", methods=["GET"],
-                readonly=True)
+    @http.route("/my/orders/<int:order_id>/statement", type="http", auth="public", methods=["GET"])
     def portal_order_consumption_statement(self, order_id, access_token=None, **kw):
         return self._consumption_statement_response("sale.order", order_id, access_token)
