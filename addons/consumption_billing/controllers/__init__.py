@@ -1,2 +1,1 @@
-from . import consumption_statement
-from . import portal
+from . import consumption_statement, portal

@@ -1,13 +1,12 @@
 from collections import OrderedDict
 
 from odoo import fields, http
+from odoo.addons.portal.controllers.portal import CustomerPortal
+from odoo.addons.portal.controllers.portal import pager as portal_pager
 from odoo.exceptions import AccessError, MissingError, UserError
 from odoo.fields import Domain
 from odoo.http import content_disposition, request
 from odoo.tools import format_date
-
-from odoo.addons.portal.controllers.portal import CustomerPortal
-from odoo.addons.portal.controllers.portal import pager as portal_pager
 
 from ..report.consumption_statement import XLSX_MIMETYPE
 
@@ -88,7 +87,9 @@ class ConsumptionPortal(CustomerPortal):
 
     def _consumption_totals(self, domain):
         """Quantity per product (and unit) of the records matching the domain, by product name."""
-        groups = request.env["consumption.record"]._read_group(domain, ["product_id", "uom_id"], ["quantity:sum"])
+        groups = request.env["consumption.record"]._read_group(
+            domain, ["product_id", "uom_id"], ["quantity:sum"]
+        )
         product_names, uom_names = self._consumption_names(
             request.env["product.product"].union(*(product for product, __, __ in groups)),
             request.env["uom.uom"].union(*(uom for __, uom, __ in groups)),
@@ -121,7 +122,9 @@ class ConsumptionPortal(CustomerPortal):
         user_domain = self._consumption_domain()
         months = [
             month_start
-            for (month_start,) in Record._read_group(user_domain, ["date:month"], order="date:month desc")
+            for (month_start,) in Record._read_group(
+                user_domain, ["date:month"], order="date:month desc"
+            )
         ]
         all_products = request.env["product.product"].union(
             *(product_rec for (product_rec,) in Record._read_group(user_domain, ["product_id"]))
@@ -144,8 +147,8 @@ class ConsumptionPortal(CustomerPortal):
             "sortby": sortby,
             "month": month,
             "month_options": [
-                (month_start.strftime("%Y-%m"), format_date(request.env, month_start, date_format="MMMM yyyy"))
-                for month_start in months
+                (month.strftime("%Y-%m"), format_date(request.env, month, date_format="MMMM yyyy"))
+                for month in months
             ],
             "product": product,
             "product_options": sorted(option_names.items(), key=lambda item: item[1]),
@@ -154,7 +157,9 @@ class ConsumptionPortal(CustomerPortal):
         return values
 
     # Not readonly: the invoice links may create the invoices' access tokens.
-    @http.route(["/my/consumption", "/my/consumption/page/<int:page>"], type="http", auth="user", website=True)
+    @http.route(
+        ["/my/consumption", "/my/consumption/page/<int:page>"], type="http", auth="user", website=True
+    )
     def portal_my_consumption(self, page=1, filterby=None, sortby=None, month=None, product=None, **kw):
         if not self._consumption_portal_enabled():
             raise request.not_found()

@@ -26,8 +26,9 @@ class ConsumptionListXlsx(models.AbstractModel):
         workbook = xlsxwriter.Workbook(output, {"in_memory": True})
         sheet = workbook.add_worksheet(env._("Consumption"))
         quantity_format = excel_number_format(env["decimal.precision"].precision_get("Product Unit"))
-        header = workbook.add_format({"bold": True, "bg_color": "#D9E1F2", "bottom": 1})
-        header_number = workbook.add_format({"bold": True, "bg_color": "#D9E1F2", "bottom": 1, "align": "right"})
+        header_style = {"bold": True, "bg_color": "#D9E1F2", "bottom": 1}
+        header = workbook.add_format(header_style)
+        header_number = workbook.add_format({**header_style, "align": "right"})
         date_style = workbook.add_format({"num_format": excel_date_format(get_lang(env).date_format)})
         quantity_style = workbook.add_format({"num_format": quantity_format})
         total_text = workbook.add_format({"bold": True, "top": 1})

@@ -1,2 +1,1 @@
-from . import dashboard_export
-from . import portal
+from . import dashboard_export, portal
