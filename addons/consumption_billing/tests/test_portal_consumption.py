@@ -13,9 +13,9 @@ from .common import ConsumptionCase
 
 
 class PortalConsumptionCase(HttpCase, ConsumptionCase):
-    """Three customers with a portal user each: Alpha (the user is a contact of it), Beta, and a holding
-    whose subsidiary is a company of its own. Each record's description names it, so a page or a file
-    shows at a glance whose records it holds."""
+    """Portal users of Alpha (a contact of it), of Beta, of a holding and of the holding's subsidiary (a
+    company of its own). Each record's description names it, so a page or a file shows at a glance whose
+    records it holds."""
 
     @classmethod
     def setUpClass(cls):
@@ -30,6 +30,7 @@ class PortalConsumptionCase(HttpCase, ConsumptionCase):
         cls.alpha_portal = cls._portal_user("alpha_portal", cls.contact)
         cls.beta_portal = cls._portal_user("beta_portal", cls.beta_contact)
         cls.holding_portal = cls._portal_user("holding_portal", cls.holding_contact)
+        cls.subsidiary_portal = cls._portal_user("subsidiary_portal", cls.subsidiary)
         values = cls.record_values
         cls.alpha_march = cls.Record.create([
             values(date="2026-03-05", quantity=10, description="CONS-A1"),
@@ -112,6 +113,7 @@ class TestPortalConsumption(PortalConsumptionCase):
              {"[T-BANK] Bank charges": 2, "[T-PHONE] Phone units": 15}),
             (self.beta_portal, ["CONS-B1"], {"[T-PHONE] Phone units": 7}),
             (self.holding_portal, ["CONS-H1", "CONS-S1"], {"[T-KWH] Power": 150}),
+            (self.subsidiary_portal, ["CONS-S1"], {"[T-KWH] Power": 50}),
         ]
         everything = {"CONS-A1", "CONS-A2", "CONS-A3", "CONS-AX", "CONS-B1", "CONS-H1", "CONS-S1"}
         for user, descriptions, totals in expected:
@@ -147,6 +149,11 @@ class TestPortalConsumption(PortalConsumptionCase):
                 self.assertEqual(
                     self.list_rows(self.download("/my/consumption/export", **params)), (descriptions, totals)
                 )
+        self.authenticate("beta_portal", "beta_portal")
+        others = self.download("/my/consumption/export", product=self.bank.id, month="2026-04")
+        others = self.list_rows(others)
+        self.assertEqual(others, ([], {}), "another customer's filters select nothing of Alpha's")
+        self.authenticate("alpha_portal", "alpha_portal")
         page = self.get("/my/consumption", sortby="date")
         text = page.text
         self.assertLess(text.index("CONS-A3"), text.index("CONS-A2"), "newest first")
