@@ -19,9 +19,12 @@
         "security/ir.model.access.csv",
         "security/recurring_dashboard_security.xml",
         "views/recurring_dashboard_views.xml",
+        "views/res_config_settings_views.xml",
+        "views/portal_templates.xml",
     ],
     "demo": [
         "demo/recurring_orders_demo.xml",
+        "demo/recurring_orders_portal_demo.xml",
     ],
     "assets": {
         "web.assets_backend": [

@@ -3,6 +3,7 @@ import importlib.util
 from . import (
     test_install,
     test_periods,
+    test_portal_recurring,
     test_recurring_api,
     test_recurring_billing_settings,
     test_recurring_catch_up,
