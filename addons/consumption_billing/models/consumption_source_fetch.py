@@ -57,30 +57,60 @@ class ConsumptionSource(models.Model):
             raise SourceError("\n".join(failures))
 
     def _ingest_unit(self, unit, stats, commit):
+        """Ingest one unit in batches of at most INGEST_MAX_ROWS rows, all or nothing; when committing, a
+        unit marked ``commit_batches`` (a large file) is committed batch by batch instead, after a first
+        reading of all its rows (``reread``) checked their mapping."""
         Record = self._ingest_model()
         mapping = self._mapping()
-        created = skipped = 0
-        with self.env.cr.savepoint():
-            for batch in self._mapped_batches(unit, mapping, stats):
-                try:
-                    result = Record.ingest([values for _number, values in batch])
-                except UserError as error:
-                    raise SourceError(f"{unit['label']}: {error}") from error
-                if result["errors"]:
-                    raise SourceError(
-                        self._ingest_errors_message(unit["label"], batch, result["errors"], mapping)
-                    )
-                created += result["created"]
-                skipped += result["skipped"]
-                if unit.get("batch_done"):
-                    unit["batch_done"]()
-        stats["rows_created"] += created
-        stats["rows_skipped"] += skipped
+        counts = {"rows_created": 0, "rows_skipped": 0}
+        if commit and unit.get("commit_batches"):
+            self._ingest_unit_by_batch(Record, unit, mapping, stats, counts)
+        else:
+            with self.env.cr.savepoint():
+                for batch in self._mapped_batches(unit, mapping, stats):
+                    self._ingest_batch(Record, unit, batch, mapping, counts)
+        stats["rows_created"] += counts["rows_created"]
+        stats["rows_skipped"] += counts["rows_skipped"]
         stats["units"] += 1
         if unit.get("done"):
             unit["done"]()
         if commit:
             self.env["ir.cron"]._commit_progress(0)
+
+    def _ingest_unit_by_batch(self, Record, unit, mapping, stats, counts):
+        if unit.get("reread"):
+            for _batch in self._mapped_batches(dict(unit, rows=unit["reread"]()), mapping, {"rows_read": 0}):
+                pass
+        recorded = 0
+        for batch in self._mapped_batches(unit, mapping, stats):
+            try:
+                with self.env.cr.savepoint():
+                    self._ingest_batch(Record, unit, batch, mapping, counts)
+            except SourceError as error:
+                if not recorded:
+                    raise
+                stats["rows_created"] += counts["rows_created"]
+                stats["rows_skipped"] += counts["rows_skipped"]
+                raise SourceError(
+                    self.env._(
+                        "%(error)s\nThe %(count)s rows before this batch were recorded; the file dropped "
+                        "again once fixed skips them.",
+                        error=error,
+                        count=recorded,
+                    )
+                ) from None
+            recorded += len(batch)
+            self.env["ir.cron"]._commit_progress(0)
+
+    def _ingest_batch(self, Record, unit, batch, mapping, counts):
+        try:
+            result = Record.ingest([values for _number, values in batch])
+        except UserError as error:
+            raise SourceError(f"{unit['label']}: {error}") from error
+        if result["errors"]:
+            raise SourceError(self._ingest_errors_message(unit["label"], batch, result["errors"], mapping))
+        counts["rows_created"] += result["created"]
+        counts["rows_skipped"] += result["skipped"]
 
     def _ingest_model(self):
         """consumption.record as the responsible user, in the source's company only."""
