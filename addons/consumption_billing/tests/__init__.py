@@ -8,6 +8,7 @@ from . import (
     test_consumption_ingest,
     test_consumption_record,
     test_consumption_source,
+    test_consumption_source_api,
     test_consumption_statement,
     test_install,
 )
