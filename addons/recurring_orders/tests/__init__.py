@@ -5,6 +5,7 @@ from . import (
     test_recurring_consumption,
     test_recurring_dashboard,
     test_recurring_dashboard_access,
+    test_recurring_dashboard_consumption,
     test_recurring_dashboard_export,
     test_recurring_finalize,
     test_recurring_generation,
