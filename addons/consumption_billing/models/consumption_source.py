@@ -12,6 +12,7 @@ from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
+from odoo.fields import Domain
 
 from .consumption_record_ingest import INGEST_KEYS
 
@@ -70,9 +71,7 @@ class ConsumptionSource(models.Model):
         string="Timeout (seconds)", default=30, help="Longest wait for the server to answer each request."
     )
     file_format = fields.Selection([("json", "JSON"), ("csv", "CSV")], required=True, default="json")
-    rows_key = fields.Char(
-        string="Rows Key", help="JSON key holding the list of rows; empty when the body itself is the list."
-    )
+    rows_key = fields.Char(help="JSON key holding the list of rows; empty when the body itself is the list.")
     next_key = fields.Char(
         string="Next Page Key",
         default="next",
@@ -93,19 +92,18 @@ class ConsumptionSource(models.Model):
     start_from = fields.Datetime(help="Replaces {since} in the URL until the first successful run.")
     # Mapping: the feed's key (JSON) or column (CSV) giving each ingestion field.
     partner_key = fields.Char(string="Customer Key", default="partner", required=True)
-    product_key = fields.Char(string="Product Key", default="product", required=True)
-    date_key = fields.Char(string="Date Key", default="date", required=True)
-    quantity_key = fields.Char(string="Quantity Key", default="quantity", required=True)
-    rate_key = fields.Char(string="Rate Key", default="rate", required=True)
+    product_key = fields.Char(default="product", required=True)
+    date_key = fields.Char(default="date", required=True)
+    quantity_key = fields.Char(default="quantity", required=True)
+    rate_key = fields.Char(default="rate", required=True)
     uom_key = fields.Char(string="Unit Key", default="uom", required=True)
     external_ref_key = fields.Char(string="External Reference Key", default="external_ref", required=True)
-    description_key = fields.Char(string="Description Key", default="description", required=True)
+    description_key = fields.Char(default="description", required=True)
     constant_partner_id = fields.Many2one(
         "res.partner", string="Constant Customer", check_company=True, help="Customer of rows that have none."
     )
     constant_product_id = fields.Many2one(
         "product.product",
-        string="Constant Product",
         check_company=True,
         domain=[("type", "in", ("consu", "service"))],
         help="Product of rows that have none.",
@@ -154,10 +152,18 @@ class ConsumptionSource(models.Model):
             )
 
     def _search_is_stale(self, operator, value):
+        """One condition per interval in use: last success (or creation) older than three intervals."""
         if operator not in ("=", "!=") or not isinstance(value, bool):
             return NotImplemented
-        stale = self.search([]).filtered("is_stale")
-        return [("id", "in" if (operator == "=") == value else "not in", stale.ids)]
+        now = fields.Datetime.now()
+        stale = Domain.FALSE
+        for number, kind in self._read_group([], ["interval_number", "interval_type"]):
+            limit = now - STALE_INTERVALS * relativedelta(**{kind: number})
+            stale |= Domain([("interval_number", "=", number), ("interval_type", "=", kind)]) & (
+                Domain("last_success_at", "<", limit)
+                | (Domain("last_success_at", "=", False) & Domain("create_date", "<", limit))
+            )
+        return stale if (operator == "=") == value else ~stale
 
     def _interval(self):
         self.ensure_one()

@@ -37,7 +37,7 @@ class FeedServer:
                     self.end_headers()
                     self.wfile.write(data)
                 except (BrokenPipeError, ConnectionResetError):
-                    pass  # the client gave up (timeout tests)
+                    self.close_connection = True  # the client gave up (timeout tests)
 
             def log_message(self, *args):
                 pass

@@ -306,7 +306,14 @@ class TestConsumptionSourceHttp(ConsumptionSourceCase):
         self.assertFalse(source.is_stale)
         source.last_success_at = fields.Datetime.now() - timedelta(hours=4)
         self.assertTrue(source.is_stale)
-        self.assertIn(source, self.Source.search([("is_stale", "=", True)]))
+        daily = self.make_source(name="Daily", interval_type="days")
+        daily.last_success_at = fields.Datetime.now() - timedelta(days=2)
+        self.assertFalse(daily.is_stale)
+        stale = self.Source.search([("is_stale", "=", True)])
+        self.assertIn(source, stale)
+        self.assertNotIn(daily, stale)
+        self.assertIn(daily, self.Source.search([("is_stale", "=", False)]))
+        self.assertNotIn(source, self.Source.search([("is_stale", "!=", True)]))
 
 
 @tagged("post_install", "-at_install")

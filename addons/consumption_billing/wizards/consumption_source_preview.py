@@ -37,6 +37,8 @@ class ConsumptionSourcePreview(models.TransientModel):
                 rows.append(raw)
                 if len(rows) == PREVIEW_ROWS:
                     break
+            if hasattr(unit["rows"], "close"):
+                unit["rows"].close()  # a file read lazily is closed now, not when collected
             return source._preview_values(unit, rows)
         except SourceError as error:
             return {"summary": str(error), "rows_html": False}

@@ -37,7 +37,6 @@ class ConsumptionSource(models.Model):
     )
     storage_id = fields.Many2one(
         "fs.storage",
-        string="Storage",
         ondelete="restrict",
         help="Where the files are: a local folder, an SFTP, FTP or S3 server... (Settings > Technical > "
         "FS Storage).",

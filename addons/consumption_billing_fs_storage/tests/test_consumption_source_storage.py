@@ -113,6 +113,18 @@ class TestConsumptionSourceStorage(ConsumptionCase):
             self.Record.search_count([("external_ref", "=like", f"source-{self.source.id}:%")]), 2
         )
 
+    def test_preview_reads_the_oldest_file_and_leaves_it(self):
+        self.drop(
+            "cdr_1.csv", HEADER + "CUST-ALPHA,T-PHONE,2026-11-10,2,V1\nCUST-ALPHA,NOPE,2026-11-10,1,V2\n"
+        )
+        action = self.source.action_preview()
+        self.env.cr.postcommit.run()
+        preview = self.env["consumption.source.preview"].browse(action["res_id"])
+        self.assertIn("File cdr_1.csv: 2 rows shown, 1 with errors", preview.summary)
+        self.assertIn("No single product", preview.rows_html)
+        self.assertEqual(self.listing("."), ["cdr_1.csv"])
+        self.assertFalse(self.Record.search([("external_ref", "in", ["V1", "V2"])]))
+
     def test_unreadable_folder_gives_a_failed_run(self):
         self.source.folder = "missing"
         run = self.run_and_commit()
