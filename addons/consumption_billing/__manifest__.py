@@ -16,6 +16,7 @@
         "security/ir.model.access.csv",
         "security/consumption_billing_rules.xml",
         "security/consumption_billing_portal_rules.xml",
+        "security/consumption_source_rules.xml",
         "views/consumption_billing_menus.xml",
         "views/consumption_record_views.xml",
         "views/res_partner_views.xml",
@@ -26,6 +27,8 @@
         "wizards/consumption_invoice_wizard_views.xml",
         "wizards/consumption_order_wizard_views.xml",
         "data/ir_actions_server.xml",
+        "data/ir_cron_sources.xml",
+        "views/consumption_source_views.xml",
     ],
     "demo": [
         "demo/consumption_billing_demo.xml",

@@ -6,14 +6,17 @@ peak_rss_mb (the process's peak resident memory so far) and optional extra figur
 """
 
 import cProfile
+import csv
 import io
 import json
 import os
 import pstats
 import re
 import resource
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from contextlib import contextmanager
 from datetime import date, timedelta
@@ -65,6 +68,18 @@ RATIOS = [
         "ingest() in-process, calls of 10,000",
         "COPY reference (same rows)",
         ">= 0.4x",
+    ),
+    (
+        "consumption source over HTTP / ingest() direct",
+        "consumption source over HTTP, JSON pages of 10,000",
+        "ingest() direct, the source's rows in calls of 10,000",
+        ">= 0.7x",
+    ),
+    (
+        "consumption source from a CSV file / ingest() direct",
+        "consumption source from a CSV file",
+        "ingest() direct, the source's rows in calls of 10,000",
+        ">= 0.7x",
     ),
 ]
 
@@ -515,6 +530,15 @@ def ingestion_rows(count, partners, products, prefix):
     ]
 
 
+def _ingest_in_calls(env, rows):
+    """ingest() the rows in calls of 10,000, each committed; every row must be created."""
+    for start in range(0, len(rows), 10_000):
+        result = env["consumption.record"].ingest(rows[start : start + 10_000])
+        env.cr.commit()
+        if result["errors"] or result["created"] != len(rows[start : start + 10_000]):
+            raise RuntimeError(f"unexpected ingest() answer: {result}")
+
+
 @scenario
 def ingestion(env, scale, sink):
     """ingest() in process in calls of 10,000; the same rows with COPY; 20,000 rows over JSON-2."""
@@ -525,11 +549,7 @@ def ingestion(env, scale, sink):
     analyze(env)
 
     with measure(sink, "ingest() in-process, calls of 10,000", count, "rows"):
-        for start in range(0, count, 10_000):
-            result = env["consumption.record"].ingest(rows[start : start + 10_000])
-            env.cr.commit()
-            if result["errors"] or result["created"] != len(rows[start : start + 10_000]):
-                raise RuntimeError(f"unexpected ingest() answer: {result}")
+        _ingest_in_calls(env, rows)
 
     # The same rows, resolved beforehand, straight into the same table: the fastest way in.
     partner_ids = {partner.ref: partner.id for partner in partners}
@@ -596,6 +616,112 @@ def ingestion(env, scale, sink):
             "extra": {"calls": answer["calls"]},
         }
     )
+
+
+# --- consumption sources --------------------------------------------------------------------------------
+
+
+SOURCE_COLUMNS = ["partner", "product", "date", "quantity", "external_ref", "description"]
+
+
+def source_rows(count, partners, products, prefix):
+    """Rows as a feed gives them (customers by reference: a CSV has no types), with their references;
+    generated one by one, so a large file is written without holding its rows."""
+    last_month = date.today().replace(day=1) - timedelta(days=1)
+    for index in range(count):
+        yield {
+            "partner": partners[index % len(partners)].ref,
+            "product": products[index % len(products)].default_code,
+            "date": (last_month - timedelta(days=index % 28)).isoformat(),
+            "quantity": 1 + index % 97,
+            "external_ref": f"{prefix}-{index}",
+            "description": f"Event {index}",
+        }
+
+
+def _write_source_csv(path, rows):
+    with open(path, "w", encoding="utf-8", newline="") as feed:
+        writer = csv.DictWriter(feed, fieldnames=SOURCE_COLUMNS)
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def _run_source(source, expected):
+    run = source._run(commit=True)
+    source.env.cr.commit()
+    if run.state != "done" or run.rows_created != expected:
+        raise RuntimeError(f"unexpected run: {run.state} {run.rows_created} {run.error_message}")
+
+
+@scenario
+def consumption_sources(env, scale, sink):
+    """A 1,000,000-row CSV file through a storage source (peak memory), then 100,000 rows fetched from a
+    local HTTP endpoint (JSON pages of 10,000) and from a local CSV file, against ingest() called directly
+    on the same rows in the same run."""
+    from odoo.addons.consumption_billing.tests.feed_server import FeedServer
+
+    count = scaled(100_000, scale)
+    big_count = scaled(1_000_000, scale)
+    partners = seed_customers(env, 500)
+    products = seed_products(env, 20)
+    folder = Path(tempfile.mkdtemp(prefix="bench_sources_"))
+    server = FeedServer()
+    try:
+        storage = env["fs.storage"].create(
+            {"name": "Bench files", "code": "bench_files", "protocol": "file", "directory_path": str(folder)}
+        )
+        Source = env["consumption.source"].with_context(tracking_disable=True)
+        common = {"user_id": env.ref("base.user_admin").id, "interval_type": "days"}
+        files = Source.create(
+            {
+                "name": "Bench CSV",
+                "kind": "storage",
+                "storage_id": storage.id,
+                "file_pattern": "*.csv",
+                "file_format": "csv",
+                **common,
+            }
+        )
+        http = Source.create(
+            {
+                "name": "Bench HTTP",
+                "url": server.base_url + "/usage/0",
+                "rows_key": "rows",
+                "timeout": 300,
+                **common,
+            }
+        )
+        analyze(env)
+
+        _write_source_csv(folder / "big.csv", source_rows(big_count, partners, products, "big"))
+        baseline = peak_rss_mb()
+        with measure(
+            sink,
+            "consumption source from a 1,000,000-row CSV file",
+            big_count,
+            "rows",
+            extra={"peak_rss_mb_before": round(baseline)},
+        ):
+            _run_source(files, big_count)
+
+        rows = list(source_rows(count, partners, products, "direct"))
+        with measure(sink, "ingest() direct, the source's rows in calls of 10,000", count, "rows"):
+            _ingest_in_calls(env, rows)
+
+        rows = list(source_rows(count, partners, products, "http"))
+        pages = [rows[start : start + 10_000] for start in range(0, count, 10_000)]
+        for number, page in enumerate(pages):
+            next_url = f"/usage/{number + 1}" if number + 1 < len(pages) else None
+            server.serve(f"/usage/{number}", {"rows": page, "next": next_url})
+        with measure(sink, "consumption source over HTTP, JSON pages of 10,000", count, "rows"):
+            _run_source(http, count)
+
+        _write_source_csv(folder / "feed.csv", source_rows(count, partners, products, "csv"))
+        with measure(sink, "consumption source from a CSV file", count, "rows"):
+            _run_source(files, count)
+    finally:
+        server.stop()
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 # --- dashboard ------------------------------------------------------------------------------------------

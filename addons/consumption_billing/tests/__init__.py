@@ -7,6 +7,8 @@ from . import (
     test_consumption_import,
     test_consumption_ingest,
     test_consumption_record,
+    test_consumption_source,
+    test_consumption_source_api,
     test_consumption_statement,
     test_install,
     test_portal_consumption,

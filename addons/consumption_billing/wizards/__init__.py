@@ -1,1 +1,1 @@
-from . import consumption_invoice_wizard, consumption_order_wizard
+from . import consumption_invoice_wizard, consumption_order_wizard, consumption_source_preview

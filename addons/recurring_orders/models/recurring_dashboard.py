@@ -18,6 +18,7 @@ PROBLEMS = (
     ("email", "has_missing_email"),
     ("inconsistency", "has_inconsistency"),
     ("failed", "has_generation_error"),
+    ("consumption", "has_no_consumption"),
 )
 
 
@@ -96,6 +97,12 @@ class RecurringDashboard(models.Model):
     has_missing_email = fields.Boolean(string="Missing Email", readonly=True)
     has_inconsistency = fields.Boolean(string="Account or Organization Inconsistency", readonly=True)
     has_generation_error = fields.Boolean(string="Generation Failed", readonly=True)
+    has_no_consumption = fields.Boolean(
+        string="No Consumption This Period",
+        readonly=True,
+        help="The order adds consumption; its customer had consumption in each of the three previous periods "
+        "and has none in the current one: check the consumption sources before invoicing.",
+    )
     problem_count = fields.Integer(string="Problems", readonly=True)
 
     # The parts of an inconsistency, for the readable text and the export.
@@ -149,7 +156,7 @@ class RecurringDashboard(models.Model):
             "recurring_period_start",
         ],
         "account.move.line": ["move_id", "display_type", "price_subtotal"],
-        "consumption.record": ["invoice_line_id"],
+        "consumption.record": ["invoice_line_id", "partner_id", "date", "company_id", "active"],
         "res.partner": [
             "active",
             "parent_id",
@@ -263,6 +270,7 @@ class RecurringDashboard(models.Model):
         "is_payment_term_missing",
         "has_generation_error",
         "generation_error",
+        "has_no_consumption",
     )
     _PROBLEM_NAME_FIELDS = (
         "last_invoice_id",
@@ -357,6 +365,16 @@ class RecurringDashboard(models.Model):
             descriptions.append(
                 ("failed", self.env._("Generation failed: %(error)s", error=values["generation_error"]))
             )
+        if values["has_no_consumption"]:
+            descriptions.append(
+                (
+                    "consumption",
+                    self.env._(
+                        "No consumption this period: the customer had consumption in each of the three "
+                        "previous periods; check its consumption sources before invoicing."
+                    ),
+                )
+            )
         return descriptions
 
     @api.model
@@ -378,8 +396,7 @@ class RecurringDashboard(models.Model):
         if values["product_without_account_id"]:
             details.append(
                 self.env._(
-                    "no active income account for %(product)s (product, category, company and sales "
-                    "journal)",
+                    "no active income account for %(product)s (product, category, company and sales journal)",
                     product=values["product_without_account_id"],
                 )
             )

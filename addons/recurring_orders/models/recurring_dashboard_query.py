@@ -335,6 +335,36 @@ def _unaccounted_product_sql():
     )
 
 
+def consumption_gap_sql(today):
+    """SQL condition: the order adds consumption, its customer (with its contacts) had consumption in its
+    company in each of the three periods before the one containing ``today``, and has none in that one:
+    a feed that stopped, found before invoicing. One indexed look-up per period and order."""
+    frequency = SQL("so.recurrence_frequency")
+    current_start = period_start_sql(SQL("%s::date", today), frequency)
+    length = period_length_sql(frequency)
+
+    def consumed(periods_back):
+        start = SQL("(%s - %s * %s)::date", current_start, periods_back, length)
+        end = SQL("(%s - %s * %s)::date", current_start, periods_back - 1, length)
+        return SQL(
+            """EXISTS (SELECT 1 FROM consumption_record record
+                        JOIN res_partner record_partner ON record_partner.id = record.partner_id
+                       WHERE record_partner.commercial_partner_id = customer.commercial_partner_id
+                         AND record.company_id = so.company_id AND record.active
+                         AND record.date >= %s AND record.date < %s)""",
+            start,
+            end,
+        )
+
+    return SQL(
+        "(so.recurrence_consumption != 'none' AND %s AND %s AND %s AND NOT %s)",
+        consumed(1),
+        consumed(2),
+        consumed(3),
+        consumed(0),
+    )
+
+
 def next_document_date_sql(today):
     """SQL of the next invoice's date after the order's preference (``tools.periods.document_date``; a
     generation that runs late is dated the day it runs)."""
@@ -376,7 +406,8 @@ def dashboard_query(today, consumption_line, defaults):
                flags.*,
                flags.has_missing_invoice::int + flags.has_duplicate_invoice::int
                    + flags.has_amount_discrepancy::int + dashboard.has_missing_email::int
-                   + flags.has_inconsistency::int + flags.has_generation_error::int AS problem_count
+                   + flags.has_inconsistency::int + flags.has_generation_error::int
+                   + dashboard.has_no_consumption::int AS problem_count
           FROM (
             SELECT so.id AS id,
                    so.id AS order_id,
@@ -421,6 +452,7 @@ def dashboard_query(today, consumption_line, defaults):
                        AND (COALESCE(invoice_commercial.is_company, FALSE)
                             OR %(partner_payment_term)s IS NOT NULL)
                        AS is_payment_term_missing,
+                   %(consumption_gap)s AS has_no_consumption,
                    NULLIF(btrim(so.recurrence_last_error), '') AS generation_error,
                    so.recurrence_last_error_date AS generation_error_date
               FROM sale_order so
@@ -452,6 +484,7 @@ def dashboard_query(today, consumption_line, defaults):
         """,
         months_per_period=months_per_period,
         next_document_date=next_document_date_sql(today),
+        consumption_gap=consumption_gap_sql(today),
         last_invoice_amount=last_invoice_amount,
         unaccounted_product=_unaccounted_product_sql(),
         partner_payment_term=property_sql(

@@ -115,6 +115,7 @@ class RecurringDashboardXlsx(models.AbstractModel):
             "email": self.env._("Missing emails"),
             "inconsistency": self.env._("Inconsistencies"),
             "failed": self.env._("Failed generations"),
+            "consumption": self.env._("No consumption"),
             "revenue": self.env._("Revenue per month"),
         }
 

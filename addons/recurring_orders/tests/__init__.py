@@ -11,6 +11,7 @@ from . import (
     test_recurring_consumption,
     test_recurring_dashboard,
     test_recurring_dashboard_access,
+    test_recurring_dashboard_consumption,
     test_recurring_dashboard_export,
     test_recurring_engine_fields,
     test_recurring_finalize,

@@ -12,6 +12,7 @@ PROBLEM_FIELDS = (
     "has_missing_email",
     "has_inconsistency",
     "has_generation_error",
+    "has_no_consumption",
 )
 
 
@@ -424,7 +425,15 @@ class TestRecurringDashboardCountsAndActions(RecurringDashboardCase):
         by_key = {problem["key"]: problem for problem in counts["problems"]}
         self.assertEqual(
             {key: problem["count"] for key, problem in by_key.items()},
-            {"missing": 2, "duplicate": 0, "amount": 0, "email": 1, "inconsistency": 1, "failed": 0},
+            {
+                "missing": 2,
+                "duplicate": 0,
+                "amount": 0,
+                "email": 1,
+                "inconsistency": 1,
+                "failed": 0,
+                "consumption": 0,
+            },
         )
         for problem in counts["problems"]:
             domain = [*ours, (problem["field"], "=", True)]

@@ -50,6 +50,7 @@ class TestRecurringDashboardExport(RecurringDashboardCase):
                 "Missing emails",
                 "Inconsistencies",
                 "Failed generations",
+                "No consumption",
                 "Revenue per month",
             ],
         )

@@ -1,0 +1,1 @@
+from . import test_consumption_source_storage
