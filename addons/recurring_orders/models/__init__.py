@@ -1,5 +1,6 @@
 from . import (
     account_move,
+    product_template,
     recurring_dashboard,
     recurring_invoice_generator,
     recurring_invoice_journal_items,

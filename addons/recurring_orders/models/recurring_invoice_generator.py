@@ -280,6 +280,7 @@ class RecurringInvoiceGenerator(models.AbstractModel):
                             "subject": subject.render_subject(template, document_date, lang=lang) or False,
                         }
                     )
+                self._plan_once_lines(order, order_plans, invoiced.get(order.id, set()))
             except TRANSIENT_ERRORS:
                 raise
             except Exception as error:
@@ -289,6 +290,15 @@ class RecurringInvoiceGenerator(models.AbstractModel):
             if order_plans:
                 plans[order.id] = order_plans
         return plans, failures
+
+    @api.model
+    def _plan_once_lines(self, order, order_plans, invoiced_period_starts):
+        """Mark the plan whose invoice carries the order's *Bill once* lines: the oldest planned period,
+        when it is the order's first generated invoice (``bill_once``)."""
+        for index, plan in enumerate(order_plans):
+            plan["bill_once"] = index == 0 and order._recurrence_bills_once_lines(
+                plan["period_start"], invoiced_period_starts
+            )
 
     # ------------------------------------------------------------------
     # Invoices
@@ -340,8 +350,10 @@ class RecurringInvoiceGenerator(models.AbstractModel):
                 recurring_order_id=order.id,
             )
             line_values = self._order_line_values(order)
+            recurring_line_values = self._without_once_lines(order, line_values)
             for index, plan in enumerate(plans[order.id]):
                 consumption_lines = consumption.get((order.id, index), [])
+                plan_line_values = line_values if plan.get("bill_once") else recurring_line_values
                 vals_list.append(
                     {
                         **order_values,
@@ -349,7 +361,7 @@ class RecurringInvoiceGenerator(models.AbstractModel):
                         "invoice_subject": plan["subject"],
                         "recurring_period_start": plan["period_start"],
                         "recurring_period_end": plan["period_end"],
-                        "invoice_line_ids": [Command.create(dict(values)) for values in line_values]
+                        "invoice_line_ids": [Command.create(dict(values)) for values in plan_line_values]
                         + [Command.create(values) for values in consumption_lines],
                     }
                 )
@@ -374,6 +386,20 @@ class RecurringInvoiceGenerator(models.AbstractModel):
         for line_values in values:
             line_values.pop("consumption_record_ids", None)
         return values
+
+    @api.model
+    def _without_once_lines(self, order, line_values):
+        """The invoice line values of ``order`` without those of its *Bill once* lines."""
+        once_line_ids = set(order.order_line.filtered("recurrence_bill_once").ids)
+        if not once_line_ids:
+            return line_values
+        return [
+            values
+            for values in line_values
+            if not once_line_ids.intersection(
+                command[1] for command in values.get("sale_line_ids", ()) if command[0] == Command.LINK
+            )
+        ]
 
     @api.model
     def _consumption_line_values(self, orders, plans):

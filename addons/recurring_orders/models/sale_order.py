@@ -170,6 +170,14 @@ class SaleOrder(models.Model):
         help="A finalized order is locked for good: only its status and its recurring invoicing settings "
         "can change.",
     )
+    recurrence_invoiced_until = fields.Date(
+        string="Invoiced until",
+        tracking=True,
+        copy=False,
+        help="Every period that ends on or before this date was billed outside Odoo: it is never generated "
+        "nor reported missing. Generation goes on with the first period that ends after it. Set it when "
+        "importing running contracts.",
+    )
 
     # ------------------------------------------------------------------
     # Computes
@@ -212,6 +220,7 @@ class SaleOrder(models.Model):
         "recurrence_frequency",
         "recurrence_date_start",
         "recurrence_date_end",
+        "recurrence_invoiced_until",
         "recurrence_invoice_ids.state",
         "recurrence_invoice_ids.recurring_period_start",
     )
@@ -249,6 +258,8 @@ class SaleOrder(models.Model):
         "recurrence_date_preference",
         "recurrence_subject",
         "recurrence_invoice_partner_id.lang",
+        "recurrence_invoiced_until",
+        "order_line.recurrence_bill_once",
         "recurrence_invoice_ids.state",
         "recurrence_invoice_ids.recurring_period_start",
     )
@@ -260,7 +271,9 @@ class SaleOrder(models.Model):
             dates = order._recurrence_uninvoiced_dates(
                 invoiced.get(order._origin.id, set()), limit=PREVIEW_SIZE
             )
-            order.recurrence_preview = order._recurrence_preview_html(dates, today)
+            order.recurrence_preview = order._recurrence_preview_html(
+                dates, today, invoiced.get(order._origin.id, set())
+            )
 
     @api.depends("recurrence_invoice_ids")
     def _get_invoiced(self):
@@ -325,8 +338,25 @@ class SaleOrder(models.Model):
                 until=until,
             )
             if periods.period_bounds(day, self.recurrence_frequency)[0] not in invoiced_period_starts
+            and not self._recurrence_billed_outside(day)
         )
         return list(itertools.islice(dates, limit))
+
+    def _recurrence_billed_outside(self, generation_date):
+        """Whether the period of ``generation_date`` was billed outside Odoo: it ends on or before
+        *Invoiced until* (a period ending after it is generated)."""
+        self.ensure_one()
+        until = self.recurrence_invoiced_until
+        return bool(until) and periods.period_bounds(generation_date, self.recurrence_frequency)[1] <= until
+
+    def _recurrence_bills_once_lines(self, period_start, invoiced_period_starts):
+        """Whether the invoice of the period starting on ``period_start`` carries the order's *Bill once*
+        lines: it is the order's first generated invoice (no invoice of an earlier period is left) and the
+        order's first period was not billed outside Odoo."""
+        self.ensure_one()
+        if not self.recurrence_date_start or self._recurrence_billed_outside(self.recurrence_date_start):
+            return False
+        return not any(start < period_start for start in invoiced_period_starts)
 
     def _recurrence_document_date(self, generation_date, generated_on):
         """The invoice date of a generation: a catch-up generates late, so never before ``generated_on``."""
@@ -354,8 +384,9 @@ class SaleOrder(models.Model):
         except subject.SubjectTemplateError:
             return False
 
-    def _recurrence_preview_html(self, dates, today):
+    def _recurrence_preview_html(self, dates, today, invoiced_period_starts=frozenset()):
         self.ensure_one()
+        billed_before = self._recurrence_preview_billed_before()
         if not dates:
             if not self.recurrence_enabled:
                 message = self.env._("Enable recurring invoicing to see the next invoices.")
@@ -363,15 +394,16 @@ class SaleOrder(models.Model):
                 message = self.env._("Set the first generation date to see the next invoices.")
             else:
                 message = self.env._("No invoice left to generate: the last generation date is past.")
-            return Markup('<p class="text-muted">%s</p>') % message
+            return billed_before + Markup('<p class="text-muted">%s</p>') % message
         date_format = self.env["res.lang"]._get_data(code=self.env.lang or "en_US").date_format
         rows = []
         for index, generation_date in enumerate(dates, start=1):
             first, last = periods.period_bounds(generation_date, self.recurrence_frequency)
             document_date = self._recurrence_document_date(generation_date, today)
             due = generation_date <= today
+            once = index == 1 and self._recurrence_preview_once_badge(first, invoiced_period_starts)
             rows.append(
-                Markup("<tr><td>%s</td><td>%s%s</td><td>%s - %s</td><td>%s</td><td>%s</td></tr>")
+                Markup("<tr><td>%s</td><td>%s%s</td><td>%s - %s%s</td><td>%s</td><td>%s</td></tr>")
                 % (
                     index,
                     generation_date.strftime(date_format),
@@ -380,6 +412,7 @@ class SaleOrder(models.Model):
                     else "",
                     first.strftime(date_format),
                     last.strftime(date_format),
+                    once or "",
                     document_date.strftime(date_format),
                     self._recurrence_preview_subject(document_date) or "",
                 )
@@ -390,9 +423,31 @@ class SaleOrder(models.Model):
             self.env._("Invoice date"),
             self.env._("Subject"),
         )
-        return Markup(
+        return billed_before + Markup(
             '<table class="table table-sm o_recurrence_preview"><thead>%s</thead><tbody>%s</tbody></table>'
         ) % (header, Markup("").join(rows))
+
+    def _recurrence_preview_billed_before(self):
+        """The preview's note on *Invoiced until*: the periods billed outside Odoo."""
+        if not (self.recurrence_enabled and self.recurrence_invoiced_until):
+            return Markup("")
+        return Markup('<p class="o_recurrence_billed_before"><span class="badge text-bg-info">%s</span> %s</p>') % (
+            self.env._("billed before"),
+            self.env._(
+                "Every period ending on or before %(date)s was billed outside Odoo: none is generated.",
+                date=format_date(self.env, self.recurrence_invoiced_until),
+            ),
+        )
+
+    def _recurrence_preview_once_badge(self, period_start, invoiced_period_starts):
+        """The badge of the invoice that carries the *Bill once* lines, when the next one does."""
+        once_lines = self.order_line.filtered(lambda line: line.recurrence_bill_once and not line.display_type)
+        if not once_lines or not self._recurrence_bills_once_lines(period_start, invoiced_period_starts):
+            return False
+        return Markup(' <span class="badge text-bg-info o_recurrence_once" title="%s">%s</span>') % (
+            ", ".join(once_lines.mapped("name")),
+            self.env._("+ bill-once lines"),
+        )
 
     # ------------------------------------------------------------------
     # Validation
@@ -637,6 +692,24 @@ class SaleOrder(models.Model):
         if "recurrence_frequency" in vals or "recurrence_date_start" in vals:
             self._check_recurrence_schedule_change(vals)
         return super().write(vals)
+
+    def copy_data(self, default=None):
+        """A copy is a new contract: it starts today (the user's day), with no end, nothing invoiced
+        outside Odoo and no error; its other recurrence settings are kept."""
+        vals_list = super().copy_data(default=default)
+        default = default or {}
+        today = fields.Date.context_today(self)
+        for order, vals in zip(self, vals_list, strict=True):
+            if not order.recurrence_enabled:
+                continue
+            for name, value in (
+                ("recurrence_date_start", today),
+                ("recurrence_date_end", False),
+                ("recurrence_invoiced_until", False),
+            ):
+                if name not in default:
+                    vals[name] = value
+        return vals_list
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_finalized(self):

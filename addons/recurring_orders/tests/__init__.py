@@ -8,6 +8,7 @@ from . import (
     test_recurring_dashboard_export,
     test_recurring_finalize,
     test_recurring_generation,
+    test_recurring_lifecycle,
     test_recurring_schedule,
     test_subject,
 )
