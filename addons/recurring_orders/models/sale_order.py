@@ -69,6 +69,7 @@ class SaleOrder(models.Model):
         precompute=True,
         check_company=True,
         help="Payment terms of the generated invoices; by default the order's.",
+        tracking=True,
     )
     recurrence_invoice_state = fields.Selection(
         [("draft", "Draft"), ("posted", "Posted"), ("sent", "Posted and sent")],
@@ -77,6 +78,7 @@ class SaleOrder(models.Model):
         required=True,
         help="Draft: left for review. Posted: confirmed. Posted and sent: confirmed and emailed to the "
         "customer with the standard invoice email.",
+        tracking=True,
     )
     recurrence_subject = fields.Char(
         string="Invoice Subject",
@@ -84,6 +86,7 @@ class SaleOrder(models.Model):
         "{YY} 26, {MM} 03, {MMM} the month's name, {DD} 01, {Q} the quarter (1-4). {lang_fr_fr} or "
         "{lang_en_us} forces the language of the month name (else the customer's). {{ and }} print braces. "
         'Example: "Subscription {MMM} {YYYY}".',
+        tracking=True,
     )
     recurrence_date_preference = fields.Selection(
         DATE_PREFERENCE_SELECTION,
@@ -92,6 +95,7 @@ class SaleOrder(models.Model):
         required=True,
         help="Date of the generated invoices, relative to the billed period (the calendar day, ISO week, "
         "month, quarter, half-year or year containing the generation date).",
+        tracking=True,
     )
     recurrence_consumption = fields.Selection(
         [("none", "None"), ("current", "Billed period"), ("previous", "Previous period")],
@@ -100,17 +104,20 @@ class SaleOrder(models.Model):
         required=True,
         help="Add the customer's unbilled consumption of the billed period, or of the period before it, "
         "to each generated invoice.",
+        tracking=True,
     )
     recurrence_consumption_domain = fields.Char(
         string="Consumption Filter",
         default="[]",
         help="Only the consumption records matching this filter are added to the invoices.",
+        tracking=True,
     )
     recurrence_consumption_grouping = fields.Selection(
         [("period", "One line per product"), ("month", "One line per product and month")],
         string="Consumption Lines",
         default="period",
         required=True,
+        tracking=True,
     )
     recurrence_bill_parent = fields.Boolean(
         string="Invoice the Parent Company",

@@ -296,3 +296,24 @@ class TestBillOnce(RecurringLifecycleCase):
         self._generate(order)
         order.invalidate_recordset(["recurrence_preview"])
         self.assertNotIn("bill-once", order.recurrence_preview)
+
+
+@tagged("post_install", "-at_install")
+class TestRecurrenceTracking(RecurringLifecycleCase):
+    def test_every_recurrence_setting_is_tracked(self):
+        order = self._create_order(confirm=False)
+        self._flush_tracking()
+        changes = {
+            "recurrence_invoice_state": "sent",
+            "recurrence_subject": "Service {MMM}",
+            "recurrence_date_preference": "period_end",
+            "recurrence_payment_term_id": self.env.ref("account.account_payment_term_15days").id,
+            "recurrence_consumption": "previous",
+            "recurrence_consumption_domain": "[('quantity', '>', 0)]",
+            "recurrence_consumption_grouping": "month",
+            "recurrence_bill_parent": True,
+            "recurrence_invoiced_until": D(2025, 12, 31),
+        }
+        order.write(changes)
+        self._flush_tracking()
+        self.assertEqual(self._tracked_fields(order) & set(changes), set(changes))
