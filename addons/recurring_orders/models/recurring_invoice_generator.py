@@ -7,7 +7,7 @@ import psycopg2.errors
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.fields import Command, Domain
-from odoo.tools import SQL, format_date, split_every
+from odoo.tools import SQL, format_date, plaintext2html, split_every
 
 from ..tools import periods, subject
 
@@ -518,3 +518,67 @@ class RecurringInvoiceGenerator(models.AbstractModel):
         recovered = (orders - self.env["sale.order"].concat(*failures)).filtered("recurrence_last_error")
         if recovered:
             recovered.write({"recurrence_last_error": False, "recurrence_last_error_date": False})
+        self._update_error_activities(orders, failures)
+
+    # ------------------------------------------------------------------
+    # Error activities
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _update_error_activities(self, orders, failures):
+        """Keep one open To-Do per failing order, holding its last error, and mark it done when the order
+        succeeds again. Orders without an open To-Do cost no query beyond reading the batch's links."""
+        open_activities = orders.recurrence_error_activity_id.filtered("active")
+        failed = self.env["sale.order"].concat(*failures)
+        for order in failed.filtered(lambda order: order.recurrence_error_activity_id in open_activities):
+            note = self._error_activity_note(failures[order])
+            if order.recurrence_error_activity_id.note != note:
+                order.recurrence_error_activity_id.note = note
+        new = failed.filtered(lambda order: order.recurrence_error_activity_id not in open_activities)
+        if new:
+            activities = self.env["mail.activity"].create(
+                [self._prepare_error_activity(order, failures[order]) for order in new]
+            )
+            for order, activity in zip(new, activities, strict=True):
+                order.recurrence_error_activity_id = activity
+        recovered = (orders - failed).filtered(
+            lambda order: order.recurrence_error_activity_id in open_activities
+        )
+        if recovered:
+            recovered.recurrence_error_activity_id.action_feedback(
+                feedback=self.env._("The next recurring invoice generation succeeded.")
+            )
+            recovered.recurrence_error_activity_id = False
+
+    @api.model
+    def _error_activity_note(self, message):
+        return plaintext2html(message)
+
+    @api.model
+    def _prepare_error_activity(self, order, message):
+        return {
+            "res_model_id": self.env["ir.model"]._get_id("sale.order"),
+            "res_id": order.id,
+            "activity_type_id": self.env.ref("mail.mail_activity_data_todo").id,
+            "summary": self.env._("Recurring invoicing failed"),
+            "note": self._error_activity_note(message),
+            "user_id": self._error_activity_user(order).id,
+            "date_deadline": fields.Date.context_today(self),
+            "automated": True,
+        }
+
+    @api.model
+    def _error_activity_user(self, order):
+        """The order's salesperson, else a billing user of its company, else the user running."""
+        if order.user_id.active and not order.user_id.share:
+            return order.user_id
+        billing_user = self.env["res.users"].search(
+            [
+                ("all_group_ids", "in", self.env.ref("account.group_account_invoice").id),
+                ("company_ids", "in", order.company_id.id),
+                ("share", "=", False),
+            ],
+            order="id",
+            limit=1,
+        )
+        return billing_user or self.env.user

@@ -185,6 +185,15 @@ class SaleOrder(models.Model):
         "nor reported missing. Generation goes on with the first period that ends after it. Set it when "
         "importing running contracts.",
     )
+    recurrence_error_activity_id = fields.Many2one(
+        "mail.activity",
+        string="Generation Error Activity",
+        readonly=True,
+        copy=False,
+        ondelete="set null",
+        help="The To-Do scheduled when generation or sending failed; marked done by the next run that "
+        "succeeds.",
+    )
 
     # ------------------------------------------------------------------
     # Computes

@@ -1,7 +1,7 @@
 from freezegun import freeze_time
 
 from odoo.fields import Command
-from odoo.tests import Form, tagged
+from odoo.tests import Form, new_test_user, tagged
 
 from .common import D
 from .test_recurring_dashboard import RecurringDashboardCase
@@ -317,3 +317,79 @@ class TestRecurrenceTracking(RecurringLifecycleCase):
         order.write(changes)
         self._flush_tracking()
         self.assertEqual(self._tracked_fields(order) & set(changes), set(changes))
+
+
+@tagged("post_install", "-at_install")
+class TestErrorActivity(RecurringLifecycleCase):
+    def _error_activities(self, orders):
+        return self.env["mail.activity"].search(
+            [("res_model", "=", "sale.order"), ("res_id", "in", orders.ids)]
+        )
+
+    def test_one_todo_per_failing_order_done_when_it_succeeds(self):
+        salesperson = new_test_user(self.env, "recurring.seller", groups="sales_team.group_sale_salesman")
+        gone = self.env["res.partner"].create({"name": "Gone Customer", "email": "gone@example.com"})
+        with freeze_time("2026-01-05"):
+            failing = self._create_order(partner=gone, user_id=salesperson.id)
+            orphan = self._create_order(partner=gone, user_id=False)
+            healthy = self._create_order()
+            gone.active = False
+            invoices, failures = self._generate(failing | orphan | healthy)
+        self.assertEqual(set(failures), {failing, orphan})
+        self.assertEqual(invoices.recurring_order_id, healthy)
+        activities = self._error_activities(failing | orphan | healthy)
+        self.assertEqual(len(activities), 2)
+        activity = failing.recurrence_error_activity_id
+        self.assertRecordValues(
+            activity,
+            [
+                {
+                    "res_id": failing.id,
+                    "user_id": salesperson.id,
+                    "activity_type_id": self.env.ref("mail.mail_activity_data_todo").id,
+                    "summary": "Recurring invoicing failed",
+                }
+            ],
+        )
+        self.assertIn("archived", activity.note)
+        billing_users = orphan.recurrence_error_activity_id.user_id
+        self.assertTrue(billing_users.has_group("account.group_account_invoice"))
+
+        with freeze_time("2026-02-05"):
+            _invoices, failures = self._generate(failing | orphan)
+        self.assertEqual(set(failures), {failing, orphan})
+        self.assertEqual(self._error_activities(failing | orphan), activities, "no new To-Do at every run")
+
+        gone.active = True
+        with freeze_time("2026-02-06"):
+            invoices, failures = self._generate(failing)
+        self.assertFalse(failures)
+        self.assertEqual(len(invoices), 2)
+        self.assertFalse(activity.active, "marked done")
+        self.assertFalse(failing.recurrence_error_activity_id)
+        self.assertEqual(self._error_activities(failing | orphan), orphan.recurrence_error_activity_id)
+
+    @freeze_time("2026-01-05")
+    def test_a_todo_done_by_hand_is_scheduled_again_on_the_next_failure(self):
+        gone = self.env["res.partner"].create({"name": "Gone Customer", "email": "gone@example.com"})
+        order = self._create_order(partner=gone)
+        gone.active = False
+        self._generate(order)
+        first = order.recurrence_error_activity_id
+        first.action_feedback()
+        self._generate(order)
+        self.assertTrue(order.recurrence_error_activity_id.active)
+        self.assertNotEqual(order.recurrence_error_activity_id, first)
+
+    def test_a_sending_failure_schedules_a_todo(self):
+        no_email = self.env["res.partner"].create({"name": "No Email Ltd", "is_company": True})
+        with freeze_time("2026-01-05"):
+            order = self._create_order(partner=no_email, recurrence_invoice_state="sent")
+            invoices, failures = self._generate(order)
+        self.assertEqual(len(invoices), 1)
+        self.assertIn("no email address", order.recurrence_error_activity_id.note)
+        no_email.email = "billing@no-email.example"
+        with freeze_time("2026-01-06"):
+            _invoices, failures = self._generate(order)
+        self.assertFalse(failures)
+        self.assertFalse(order.recurrence_error_activity_id)
