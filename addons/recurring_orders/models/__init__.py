@@ -1,5 +1,6 @@
 from . import (
     account_move,
+    account_move_send,
     product_template,
     recurring_dashboard,
     recurring_invoice_generator,

@@ -463,7 +463,10 @@ def dashboard_query(today, consumption_line, defaults):
                    due.due_count - COALESCE(invoiced.invoiced_due_count, 0) AS missing_count,
                    COALESCE(duplicate.period_count, 0) AS duplicate_period_count,
                    COALESCE(so.recurrence_invoice_state = 'sent', FALSE)
-                       AND COALESCE(btrim(invoice_partner.email), '') = '' AS has_missing_email,
+                       AND COALESCE(btrim(invoice_partner.email), '') = ''
+                       -- only a customer invoiced by email needs an address (Odoo's default method)
+                       AND COALESCE(invoice_commercial.invoice_sending_method ->> company.id::text, 'email')
+                           = 'email' AS has_missing_email,
                    COALESCE(so.recurrence_bill_parent, FALSE) AND customer.parent_id IS NULL
                        AS is_parent_missing,
                    NOT COALESCE(customer.active, TRUE)

@@ -466,8 +466,9 @@ class RecurringInvoiceGenerator(models.AbstractModel):
 
     @api.model
     def _send_invoices(self, invoices):
-        """Email the posted invoices of orders set to "sent" (never one already sent); a failure is
-        reported and flagged on the invoice (``recurring_sending_failed``), which stays posted."""
+        """Send the posted invoices of orders set to "sent" (never one already sent) by the invoiced
+        customer's sending method; a failure is reported and flagged on the invoice
+        (``recurring_sending_failed``), which stays posted."""
         failures = {}
         to_send = invoices.filtered(
             lambda move: move.state == "posted"
@@ -475,10 +476,13 @@ class RecurringInvoiceGenerator(models.AbstractModel):
             and move.recurring_order_id.recurrence_invoice_state == "sent"
         )
         failed = self.env["account.move"]
+        Send = self.env["account.move.send"]
         for invoice in to_send:
             try:
                 with self.env.cr.savepoint():
-                    if not invoice.partner_id.email:
+                    # The customer's preferred sending method (email, download, post, electronic...).
+                    sending_methods = Send._get_default_sending_methods(invoice)
+                    if "email" in sending_methods and not invoice.partner_id.email:
                         raise UserError(
                             self.env._(
                                 "Invoice %(invoice)s was not sent: %(partner)s has no email address.",
@@ -486,9 +490,7 @@ class RecurringInvoiceGenerator(models.AbstractModel):
                                 partner=invoice.partner_id.display_name,
                             )
                         )
-                    self.env["account.move.send"]._generate_and_send_invoices(
-                        invoice, sending_methods=["email"]
-                    )
+                    Send._generate_and_send_invoices(invoice, sending_methods=sending_methods)
             except TRANSIENT_ERRORS:
                 raise
             except Exception as error:

@@ -76,8 +76,8 @@ class SaleOrder(models.Model):
         string="Generated Invoices",
         default="draft",
         required=True,
-        help="Draft: left for review. Posted: confirmed. Posted and sent: confirmed and emailed to the "
-        "customer with the standard invoice email.",
+        help="Draft: left for review. Posted: confirmed. Posted and sent: confirmed and sent by the "
+        "customer's invoice sending method (by email with the standard invoice email by default).",
         tracking=True,
     )
     recurrence_subject = fields.Char(

@@ -393,3 +393,38 @@ class TestErrorActivity(RecurringLifecycleCase):
             _invoices, failures = self._generate(order)
         self.assertFalse(failures)
         self.assertFalse(order.recurrence_error_activity_id)
+
+
+@tagged("post_install", "-at_install")
+class TestSending(RecurringLifecycleCase):
+    def _emails(self, invoice):
+        return invoice.message_ids.filtered(lambda message: message.message_type == "comment")
+
+    @freeze_time("2026-01-05")
+    def test_email_subject_is_the_invoice_subject_in_the_customer_language(self):
+        with_subject = self._create_order(
+            partner=self.customer_fr, recurrence_invoice_state="sent", recurrence_subject="Abonnement {MMM} {YYYY}"
+        )
+        without_subject = self._create_order(recurrence_invoice_state="sent")
+        invoices, failures = self._generate(with_subject | without_subject)
+        self.assertFalse(failures)
+        by_order = {invoice.recurring_order_id: invoice for invoice in invoices}
+        self.assertEqual(self._emails(by_order[with_subject]).subject, "Abonnement janvier 2026")
+        self.assertIn(by_order[without_subject].name, self._emails(by_order[without_subject]).subject)
+
+    @freeze_time("2026-01-05")
+    def test_sent_honours_the_customer_sending_method(self):
+        by_hand = self.env["res.partner"].create({"name": "Paper Only SA", "is_company": True})
+        by_hand.with_company(self.company).invoice_sending_method = "manual"
+        order = self._create_order(partner=by_hand, recurrence_invoice_state="sent")
+        invoice, failures = self._generate(order)
+        self.assertFalse(failures, "no email address is needed by a customer who is not emailed")
+        self.assertRecordValues(
+            invoice, [{"state": "posted", "is_move_sent": True, "recurring_sending_failed": False}]
+        )
+        self.assertTrue(invoice.invoice_pdf_report_id, "the document is ready to print")
+        self.assertFalse(self._emails(invoice))
+        self.assertFalse(order.recurrence_error_activity_id)
+        self.assertEqual(self._problems(order), set(), "no email address is missing")
+        by_hand.with_company(self.company).invoice_sending_method = "email"
+        self.assertEqual(self._problems(order), {"has_missing_email"})
