@@ -42,6 +42,7 @@ class AccountMove(models.Model):
 
     def action_add_consumption(self):
         self.ensure_one()
+        self.env["consumption.record"]._check_billing_access()
         return {
             "type": "ir.actions.act_window",
             "name": self.env._("Add consumption"),

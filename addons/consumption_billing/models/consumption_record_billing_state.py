@@ -1,4 +1,5 @@
 from odoo import api, fields, models
+from odoo.exceptions import AccessError
 
 BILLING_STATES = [("to_bill", "To bill"), ("reserved", "Reserved"), ("billed", "Billed")]
 
@@ -39,3 +40,15 @@ class ConsumptionRecord(models.Model):
         # Rows inserted by SQL hold the column default: no recomputation (no second write of every row).
         self.env.remove_to_compute(self._fields["billing_state"], self.browse(ids))
         return ids
+
+    @api.model
+    def _check_billing_access(self):
+        """Billing consumption (into an invoice or sale orders) is for billing users: every salesperson
+        records and reads consumption, not every salesperson bills it."""
+        if not (self.env.su or self.env.user.has_group("account.group_account_invoice")):
+            raise AccessError(
+                self.env._(
+                    "Only billing users (Invoicing / Billing) can bill consumption into invoices or sale "
+                    "orders. You can record and read consumption: ask a billing user to bill it."
+                )
+            )
