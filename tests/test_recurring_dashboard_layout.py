@@ -21,7 +21,8 @@ CHECK_LAYOUT = """
             return;
         }
         const errors = [];
-        const headers = [...document.querySelectorAll('.o_list_renderer thead th')].map((th) => th.textContent.trim());
+        const headers = [...document.querySelectorAll('.o_list_renderer thead th')]
+            .map((th) => th.textContent.trim());
         for (const title of ['Next Invoice Date', 'This Period']) {
             if (!headers.includes(title)) {
                 errors.push('no column ' + title + ' in ' + JSON.stringify(headers));
@@ -35,7 +36,7 @@ CHECK_LAYOUT = """
         for (const button of buttons) {
             const rect = button.getBoundingClientRect();
             if (rect.width === 0 || rect.right > width) {
-                errors.push(`button ${button.name} at ${rect.left}-${rect.right} is outside the ${width} px screen`);
+                errors.push(`button ${button.name} ends at ${rect.right}, outside the ${width} px screen`);
             }
         }
         const list = document.querySelector('.o_list_renderer');
@@ -60,7 +61,12 @@ class TestRecurringDashboardLayout(HttpCase):
             {"name": "Dashboard Layout Customer With A Long Company Name", "email": "layout@example.com"}
         )
         product = self.env["product.product"].create(
-            {"name": "Dashboard Layout Plan", "type": "service", "list_price": 50.0, "invoice_policy": "order"}
+            {
+                "name": "Dashboard Layout Plan",
+                "type": "service",
+                "list_price": 50.0,
+                "invoice_policy": "order",
+            }
         )
         order = self.env["sale.order"].create(
             {

@@ -18,4 +18,4 @@ from . import (
 
 # isort: split
 # Extensions of consumption.record that build on the ingestion above.
-from . import consumption_record_billing_state, consumption_record_history
+from . import consumption_record_lifecycle

@@ -63,8 +63,8 @@ class ConsumptionDocumentMixin(models.AbstractModel):
         if billing:
             raise UserError(
                 self.env._(
-                    "%(document)s bills consumption of %(customer)s: remove its consumption lines first, then "
-                    "change its customer, company or currency (the consumption goes back to billing).",
+                    "%(document)s bills consumption of %(customer)s: remove its consumption lines first, "
+                    "then change its customer, company or currency (the consumption goes back to billing).",
                     document=billing[0].with_env(self.env).display_name,
                     customer=billing[0].partner_id.commercial_partner_id.display_name,
                 )

@@ -90,7 +90,9 @@ class TestConsumptionAccess(ConsumptionCase):
         Record = self.Record.with_user(self.salesman)
         record = Record.create(self.record_values(external_ref="ACC-SALES"))
         self.assertEqual(record.create_uid, self.salesman)
-        self.assertEqual(Record.search([("external_ref", "like", "ACC-")]).mapped("external_ref"), ["ACC-SALES", "ACC-A"])
+        self.assertEqual(
+            Record.search([("external_ref", "like", "ACC-")]).mapped("external_ref"), ["ACC-SALES", "ACC-A"]
+        )
         self.assertEqual(self.record_a.with_user(self.salesman).quantity, self.record_a.quantity)
         menu = self.env.ref("consumption_billing.menu_consumption_root")
         self.assertIn(menu.id, self.env["ir.ui.menu"].with_user(self.salesman)._visible_menu_ids())

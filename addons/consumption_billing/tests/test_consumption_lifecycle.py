@@ -26,21 +26,46 @@ class ConsumptionLifecycleCase(ConsumptionCase):
         return (
             self.env["account.move"]
             .with_user(user or self.billing_user)
-            .create({"move_type": "out_invoice", "partner_id": (partner or self.customer).id, "invoice_date": "2026-04-05"})
+            .create(
+                {
+                    "move_type": "out_invoice",
+                    "partner_id": (partner or self.customer).id,
+                    "invoice_date": "2026-04-05",
+                }
+            )
         )
 
     def add_consumption(self, invoice):
-        wizard = self.env["consumption.invoice.wizard"].with_user(invoice.env.user).create({"move_id": invoice.id})
+        wizard = (
+            self.env["consumption.invoice.wizard"].with_user(invoice.env.user).create({"move_id": invoice.id})
+        )
         wizard.write({"date_from": "2026-03-01", "date_to": "2026-03-31"})
         wizard.action_apply()
         return invoice
+
+    def bill_into_an_order(self):
+        """The customer's March consumption billed into a quotation, by a billing user."""
+        wizard = (
+            self.env["consumption.order.wizard"]
+            .with_user(self.billing_user)
+            .create(
+                {
+                    "partner_ids": [Command.set(self.customer.ids)],
+                    "date_from": "2026-03-01",
+                    "date_to": "2026-03-31",
+                }
+            )
+        )
+        wizard.action_create_orders()
 
     def flush_tracking(self):
         self.env.flush_all()
         self.env.cr.precommit.run()
 
     def messages(self, records):
-        return self.env["mail.message"].search([("model", "=", "consumption.record"), ("res_id", "in", records.ids)])
+        return self.env["mail.message"].search(
+            [("model", "=", "consumption.record"), ("res_id", "in", records.ids)]
+        )
 
 
 @tagged("post_install", "-at_install")
@@ -114,13 +139,12 @@ class TestConsumptionBillingState(ConsumptionLifecycleCase):
 
     def test_order_line_reserves(self):
         record = self.Record.create(self.record_values())
-        wizard = self.env["consumption.order.wizard"].with_user(self.billing_user).create(
-            {"partner_ids": [Command.set(self.customer.ids)], "date_from": "2026-03-01", "date_to": "2026-03-31"}
-        )
-        wizard.action_create_orders()
+        self.bill_into_an_order()
         self.assertTrue(record.sale_line_id)
         self.assertEqual(record.billing_state, "reserved")
-        self.assertEqual(self.Record.search([("billing_state", "=", "reserved"), ("id", "=", record.id)]), record)
+        self.assertEqual(
+            self.Record.search([("billing_state", "=", "reserved"), ("id", "=", record.id)]), record
+        )
 
     def test_ingested_rows_are_to_bill_in_the_database(self):
         self.Record.ingest([self.row(external_ref="ING-STATE-1")])
@@ -131,7 +155,9 @@ class TestConsumptionBillingState(ConsumptionLifecycleCase):
         self.assertEqual(self.Record.search([("billing_state", "=", "to_bill"), ("id", "in", ids)]).ids, ids)
 
     def test_filter_flags_records_reserved_for_more_than_30_days(self):
-        old, recent = self.Record.create([self.record_values(), self.record_values(partner_id=self.customer_b.id)])
+        old, recent = self.Record.create(
+            [self.record_values(), self.record_values(partner_id=self.customer_b.id)]
+        )
         old_invoice = self.add_consumption(self.draft_invoice())
         self.add_consumption(self.draft_invoice(partner=self.customer_b))
         self.env.flush_all()
@@ -146,7 +172,7 @@ class TestConsumptionBillingState(ConsumptionLifecycleCase):
             node.get("domain"),
             {"context_today": lambda: fields.Date.context_today(self.Record), "relativedelta": relativedelta},
         )
-        self.assertEqual(self.Record.search(domain + [("id", "in", (old | recent).ids)]), old)
+        self.assertEqual(self.Record.search([*domain, ("id", "in", (old | recent).ids)]), old)
 
 
 @tagged("post_install", "-at_install")
@@ -154,19 +180,27 @@ class TestDocumentsKeepTheirConsumption(ConsumptionLifecycleCase):
     def test_draft_invoice_refuses_another_customer_company_or_currency(self):
         self.Record.create(self.record_values())
         invoice = self.add_consumption(self.draft_invoice())
-        other_currency = self.env.ref("base.EUR") if self.company.currency_id != self.env.ref("base.EUR") else self.env.ref("base.USD")
+        other_currency = (
+            self.env.ref("base.EUR")
+            if self.company.currency_id != self.env.ref("base.EUR")
+            else self.env.ref("base.USD")
+        )
         other_currency.active = True
         for vals in (
             {"partner_id": self.customer_b.id},
             {"currency_id": other_currency.id},
         ):
-            with self.subTest(vals=vals), self.assertRaisesRegex(UserError, "remove its consumption lines first"):
+            with (
+                self.subTest(vals=vals),
+                self.assertRaisesRegex(UserError, "remove its consumption lines first"),
+            ):
                 invoice.write(vals)
-        with self.assertRaisesRegex(UserError, "remove its consumption lines first"):
-            with Form(invoice) as form:
-                form.partner_id = self.customer_b
+        with self.assertRaisesRegex(UserError, "remove its consumption lines first"), Form(invoice) as form:
+            form.partner_id = self.customer_b
         invoice.write({"partner_id": self.contact.id})
-        self.assertEqual(invoice.partner_id, self.contact, "a contact of the same company is the same customer")
+        self.assertEqual(
+            invoice.partner_id, self.contact, "a contact of the same company is the same customer"
+        )
 
         invoice.write({"invoice_line_ids": [Command.delete(line.id) for line in invoice.invoice_line_ids]})
         invoice.write({"partner_id": self.customer_b.id})
@@ -174,16 +208,21 @@ class TestDocumentsKeepTheirConsumption(ConsumptionLifecycleCase):
 
     def test_quotation_refuses_another_customer_or_currency(self):
         self.Record.create(self.record_values())
-        wizard = self.env["consumption.order.wizard"].with_user(self.billing_user).create(
-            {"partner_ids": [Command.set(self.customer.ids)], "date_from": "2026-03-01", "date_to": "2026-03-31"}
-        )
-        wizard.action_create_orders()
+        self.bill_into_an_order()
         order = self.Record.search([("partner_id", "=", self.customer.id)]).sale_line_id.order_id
         self.assertEqual(len(order), 1)
         pricelist = self.env["product.pricelist"].create(
-            {"name": "Other currency", "currency_id": self.env.ref("base.EUR" if self.company.currency_id.name != "EUR" else "base.USD").id}
+            {
+                "name": "Other currency",
+                "currency_id": self.env.ref(
+                    "base.EUR" if self.company.currency_id.name != "EUR" else "base.USD"
+                ).id,
+            }
         )
         for vals in ({"partner_id": self.customer_b.id}, {"pricelist_id": pricelist.id}):
-            with self.subTest(vals=vals), self.assertRaisesRegex(UserError, "remove its consumption lines first"):
+            with (
+                self.subTest(vals=vals),
+                self.assertRaisesRegex(UserError, "remove its consumption lines first"),
+            ):
                 order.with_user(self.billing_user).write(vals)
         self.assertEqual(order.partner_id, self.customer)

@@ -447,7 +447,9 @@ class SaleOrder(models.Model):
         """The preview's note on *Invoiced until*: the periods billed outside Odoo."""
         if not (self.recurrence_enabled and self.recurrence_invoiced_until):
             return Markup("")
-        return Markup('<p class="o_recurrence_billed_before"><span class="badge text-bg-info">%s</span> %s</p>') % (
+        return Markup(
+            '<p class="o_recurrence_billed_before"><span class="badge text-bg-info">%s</span> %s</p>'
+        ) % (
             self.env._("billed before"),
             self.env._(
                 "Every period ending on or before %(date)s was billed outside Odoo: none is generated.",
@@ -457,7 +459,9 @@ class SaleOrder(models.Model):
 
     def _recurrence_preview_once_badge(self, period_start, invoiced_period_starts):
         """The badge of the invoice that carries the *Bill once* lines, when the next one does."""
-        once_lines = self.order_line.filtered(lambda line: line.recurrence_bill_once and not line.display_type)
+        once_lines = self.order_line.filtered(
+            lambda line: line.recurrence_bill_once and not line.display_type
+        )
         if not once_lines or not self._recurrence_bills_once_lines(period_start, invoiced_period_starts):
             return False
         return Markup(' <span class="badge text-bg-info o_recurrence_once" title="%s">%s</span>') % (

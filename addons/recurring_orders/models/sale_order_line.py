@@ -11,8 +11,8 @@ class SaleOrderLine(models.Model):
         store=True,
         readonly=False,
         precompute=True,
-        help="On a recurring order, this line (a set-up fee, hardware...) goes on the order's first generated "
-        "invoice only; the other lines repeat on every invoice.",
+        help="On a recurring order, this line (a set-up fee, hardware...) goes on the order's first "
+        "generated invoice only; the other lines repeat on every invoice.",
     )
     # The dashboard's amount check sums the once-lines of each recurring order.
     _recurrence_bill_once_index = models.Index("(order_id) WHERE recurrence_bill_once")

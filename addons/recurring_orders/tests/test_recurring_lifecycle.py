@@ -37,9 +37,9 @@ class RecurringLifecycleCase(RecurringDashboardCase):
             (
                 invoice.recurring_period_start,
                 invoice.recurring_period_end,
-                invoice.invoice_line_ids.filtered(lambda line: line.display_type == "product").product_id.mapped(
-                    "name"
-                ),
+                invoice.invoice_line_ids.filtered(
+                    lambda line: line.display_type == "product"
+                ).product_id.mapped("name"),
                 invoice.amount_untaxed,
                 invoice.amount_total,
             )
@@ -111,7 +111,9 @@ class TestDuplicate(RecurringLifecycleCase):
             self.assertFalse(self._generate(original)[0], "the original has nothing due")
 
     def test_copy_of_an_order_without_recurrence_is_a_plain_copy(self):
-        order = self._create_order(confirm=False, recurrence_enabled=False, recurrence_date_end=D(2026, 6, 30))
+        order = self._create_order(
+            confirm=False, recurrence_enabled=False, recurrence_date_end=D(2026, 6, 30)
+        )
         self.assertEqual(order.copy().recurrence_date_end, D(2026, 6, 30))
 
 
@@ -119,7 +121,9 @@ class TestDuplicate(RecurringLifecycleCase):
 class TestInvoicedUntil(RecurringLifecycleCase):
     @freeze_time("2026-04-15")
     def test_periods_ending_on_or_before_are_never_generated(self):
-        order = self._create_order(recurrence_date_start=D(2025, 1, 10), recurrence_invoiced_until=D(2026, 2, 28))
+        order = self._create_order(
+            recurrence_date_start=D(2025, 1, 10), recurrence_invoiced_until=D(2026, 2, 28)
+        )
         self.assertEqual(order.recurrence_next_date, D(2026, 3, 10))
         self.assertEqual(self._row(order).missing_count, 2)
         invoices, failures = self._generate(order)
@@ -137,7 +141,9 @@ class TestInvoicedUntil(RecurringLifecycleCase):
 
     @freeze_time("2026-03-20")
     def test_a_period_ending_after_it_is_generated(self):
-        order = self._create_order(recurrence_date_start=D(2026, 1, 1), recurrence_invoiced_until=D(2026, 3, 15))
+        order = self._create_order(
+            recurrence_date_start=D(2026, 1, 1), recurrence_invoiced_until=D(2026, 3, 15)
+        )
         self.assertEqual(self._row(order).missing_count, 1)
         invoices, _failures = self._generate(order)
         self.assertEqual(
@@ -147,7 +153,9 @@ class TestInvoicedUntil(RecurringLifecycleCase):
 
     @freeze_time("2026-03-20")
     def test_invoiced_until_before_the_first_period_changes_nothing(self):
-        order = self._create_order(recurrence_date_start=D(2026, 2, 1), recurrence_invoiced_until=D(2026, 1, 31))
+        order = self._create_order(
+            recurrence_date_start=D(2026, 2, 1), recurrence_invoiced_until=D(2026, 1, 31)
+        )
         self.assertEqual(self._row(order).missing_count, 2)
         invoices, _failures = self._generate(order)
         self.assertEqual(
@@ -160,7 +168,11 @@ class TestInvoicedUntil(RecurringLifecycleCase):
 
     @freeze_time("2026-03-20")
     def test_dashboard_counts_no_missing_period_when_everything_is_covered(self):
-        for frequency, start in (("daily", D(2026, 3, 1)), ("weekly", D(2026, 1, 7)), ("annual", D(2020, 6, 1))):
+        for frequency, start in (
+            ("daily", D(2026, 3, 1)),
+            ("weekly", D(2026, 1, 7)),
+            ("annual", D(2020, 6, 1)),
+        ):
             with self.subTest(frequency=frequency):
                 order = self._create_order(
                     recurrence_frequency=frequency,
@@ -184,7 +196,9 @@ class TestInvoicedUntil(RecurringLifecycleCase):
         for frequency, start, until, missing in cases:
             with self.subTest(frequency=frequency):
                 order = self._create_order(
-                    recurrence_frequency=frequency, recurrence_date_start=start, recurrence_invoiced_until=until
+                    recurrence_frequency=frequency,
+                    recurrence_date_start=start,
+                    recurrence_invoiced_until=until,
                 )
                 self.assertEqual(self._row(order).missing_count, missing)
                 invoices, _failures = self._generate(order)
@@ -403,7 +417,9 @@ class TestSending(RecurringLifecycleCase):
     @freeze_time("2026-01-05")
     def test_email_subject_is_the_invoice_subject_in_the_customer_language(self):
         with_subject = self._create_order(
-            partner=self.customer_fr, recurrence_invoice_state="sent", recurrence_subject="Abonnement {MMM} {YYYY}"
+            partner=self.customer_fr,
+            recurrence_invoice_state="sent",
+            recurrence_subject="Abonnement {MMM} {YYYY}",
         )
         without_subject = self._create_order(recurrence_invoice_state="sent")
         invoices, failures = self._generate(with_subject | without_subject)

@@ -1,15 +1,34 @@
 from odoo import api, fields, models
 from odoo.exceptions import AccessError
 
+from .consumption_record import BILLING_ENGINE_WRITE
+
 BILLING_STATES = [("to_bill", "To bill"), ("reserved", "Reserved"), ("billed", "Billed")]
 
 
 class ConsumptionRecord(models.Model):
-    """Where a record stands: *To bill*, *Reserved* (on a draft invoice line or on an order line not yet
-    invoiced: no other billing takes it) or *Billed*."""
+    """The life of a consumption record after its creation: where it stands in billing (*To bill*,
+    *Reserved* on a draft invoice line or an order line not yet invoiced, *Billed*), who may bill it, and a
+    chatter (who changed what it bills, attachments, activities).
 
-    _inherit = "consumption.record"
+    Records created in bulk post nothing: ``ingest()`` inserts by SQL, an import creates them without
+    creation message nor tracking. The links the billing engine writes (thousands of records at once) are
+    not tracked either: the invoice or the order line shows them.
+    """
 
+    _name = "consumption.record"
+    _inherit = ["consumption.record", "mail.thread", "mail.activity.mixin"]
+
+    partner_id = fields.Many2one(tracking=True)
+    product_id = fields.Many2one(tracking=True)
+    date = fields.Date(tracking=True)
+    quantity = fields.Float(tracking=True)
+    uom_id = fields.Many2one(tracking=True)
+    has_rate = fields.Boolean(tracking=True)
+    rate = fields.Float(tracking=True)
+    billed = fields.Boolean(tracking=True)
+    invoice_id = fields.Many2one(tracking=True)
+    sale_line_id = fields.Many2one(tracking=True)
     billing_state = fields.Selection(
         BILLING_STATES,
         string="Billing Status",
@@ -40,6 +59,21 @@ class ConsumptionRecord(models.Model):
         # Rows inserted by SQL hold the column default: no recomputation (no second write of every row).
         self.env.remove_to_compute(self._fields["billing_state"], self.browse(ids))
         return ids
+
+    def write(self, vals):
+        # Odoo notes the tracked values before any write: a write of no tracked field (the engine linking
+        # an invoice line) must not, or a later engine write in the transaction would be tracked.
+        engine_write = self.env.context.get("consumption_billing_write") is BILLING_ENGINE_WRITE
+        records = self
+        if engine_write or not self._track_get_fields().intersection(vals):
+            records = self.with_context(mail_notrack=True)
+        return super(ConsumptionRecord, records).write(vals)
+
+    def load(self, fields, data):
+        return super(
+            ConsumptionRecord,
+            self.with_context(tracking_disable=True, mail_create_nolog=True, mail_create_nosubscribe=True),
+        ).load(fields, data)
 
     @api.model
     def _check_billing_access(self):
