@@ -148,6 +148,9 @@ class TestConsumptionBillingState(ConsumptionLifecycleCase):
 
     def test_ingested_rows_are_to_bill_in_the_database(self):
         self.Record.ingest([self.row(external_ref="ING-STATE-1")])
+        self.assertFalse(
+            self.env.records_to_compute(self.Record._fields["billing_state"]), "no second write of the rows"
+        )
         ids = self.Record.search([("external_ref", "=", "ING-STATE-1")]).ids
         self.env.flush_all()
         self.env.cr.execute("SELECT billing_state FROM consumption_record WHERE id = ANY(%s)", [ids])
