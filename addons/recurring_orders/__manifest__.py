@@ -14,6 +14,7 @@
         "data/ir_cron.xml",
         "views/recurring_orders_menus.xml",
         "views/sale_order_views.xml",
+        "views/product_template_views.xml",
         "views/account_move_views.xml",
         "report/report_invoice.xml",
         "security/ir.model.access.csv",

@@ -18,3 +18,7 @@ from . import (
     sale_order,
     sale_order_line,
 )
+
+# isort: split
+# Extensions of consumption.record that build on the ingestion above.
+from . import consumption_record_lifecycle

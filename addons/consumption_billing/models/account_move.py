@@ -14,6 +14,10 @@ class AccountMove(models.Model):
             consumption_billing_write=BILLING_ENGINE_WRITE
         )
 
+    def write(self, vals):
+        self._check_consumption_party_change(vals)
+        return super().write(vals)
+
     def _post(self, soft=True):
         """Posting a customer invoice bills its consumption: billed, and pointing at the invoice."""
         posted = super()._post(soft)
@@ -38,6 +42,7 @@ class AccountMove(models.Model):
 
     def action_add_consumption(self):
         self.ensure_one()
+        self.env["consumption.record"]._check_billing_access()
         return {
             "type": "ir.actions.act_window",
             "name": self.env._("Add consumption"),

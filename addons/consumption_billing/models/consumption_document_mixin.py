@@ -1,4 +1,5 @@
 from odoo import fields, models
+from odoo.exceptions import UserError
 
 from ..report.consumption_statement import DOCUMENT_LINKS
 
@@ -28,6 +29,46 @@ class ConsumptionDocumentMixin(models.AbstractModel):
     def _consumption_path(self):
         """``invoice_line_id.move_id`` or ``sale_line_id.order_id``: from a record to this document."""
         return ".".join(DOCUMENT_LINKS[self._name])
+
+    def _consumption_party_changes(self, vals):
+        """The documents of ``self`` whose customer (commercial entity), company or currency ``vals``
+        changes: their consumption would be billed to another party than the one it was priced for."""
+        if not {"partner_id", "company_id", "currency_id"}.intersection(vals):
+            return self.browse()
+        new_partner = self.env["res.partner"].browse(vals.get("partner_id"))
+
+        def changes(document):
+            return (
+                "partner_id" in vals
+                and new_partner.commercial_partner_id != document.partner_id.commercial_partner_id
+            ) or any(
+                fname in vals and vals[fname] != document[fname].id for fname in ("company_id", "currency_id")
+            )
+
+        return self.filtered(changes)
+
+    def _check_consumption_party_change(self, vals):
+        """Refuse to move a document that bills consumption to another customer, company or currency."""
+        changing = self._consumption_party_changes(vals)
+        if not changing:
+            return
+        path = self._consumption_path()
+        # sudo: the document's consumption counts whoever edits it; only the document is named.
+        billing = [
+            document
+            for [document] in self.env["consumption.record"]
+            .sudo()
+            ._read_group([(path, "in", changing.ids)], [path], limit=1)
+        ]
+        if billing:
+            raise UserError(
+                self.env._(
+                    "%(document)s bills consumption of %(customer)s: remove its consumption lines first, "
+                    "then change its customer, company or currency (the consumption goes back to billing).",
+                    document=billing[0].with_env(self.env).display_name,
+                    customer=billing[0].partner_id.commercial_partner_id.display_name,
+                )
+            )
 
     def _compute_consumption_record_count(self):
         path = self._consumption_path()

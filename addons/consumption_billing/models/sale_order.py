@@ -7,6 +7,20 @@ class SaleOrder(models.Model):
     _name = "sale.order"
     _inherit = ["sale.order", "consumption.document.mixin"]
 
+    def write(self, vals):
+        self._check_consumption_party_change(vals)
+        return super().write(vals)
+
+    def _consumption_party_changes(self, vals):
+        """A new price list brings its currency."""
+        if "pricelist_id" in vals and "currency_id" not in vals:
+            pricelist = self.env["product.pricelist"].browse(vals["pricelist_id"])
+            changing = self.browse()
+            if pricelist:
+                changing = self.filtered(lambda order: pricelist.currency_id != order.currency_id)
+            return changing | super()._consumption_party_changes(vals)
+        return super()._consumption_party_changes(vals)
+
     def _action_cancel(self):
         """A cancelled order releases its consumption that no posted invoice billed (its draft invoices
         are cancelled by Odoo, which releases them there too)."""

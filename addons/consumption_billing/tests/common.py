@@ -86,6 +86,14 @@ class ConsumptionCase(TransactionCase):
             company_id=cls.company.id,
             company_ids=[Command.set(cls.company.ids)],
         )
+        # Reads invoices, has no consumption rights (salespeople have them: Sales / User implies them).
+        cls.auditor = new_test_user(
+            cls.env,
+            "cons_auditor",
+            groups="account.group_account_readonly",
+            company_id=cls.company.id,
+            company_ids=[Command.set(cls.company.ids)],
+        )
         cls.portal_user = new_test_user(cls.env, "cons_portal", groups="base.group_portal")
 
     @classmethod

@@ -72,19 +72,30 @@ class TestConsumptionAccess(ConsumptionCase):
         groups = Record.formatted_read_group([], ["company_id"], ["__count"])
         self.assertEqual([group["company_id"][0] for group in groups], [self.other_company.id])
 
-    def test_salesman_without_consumption_group_has_no_access(self):
-        Record = self.Record.with_user(self.salesman)
+    def test_user_without_consumption_group_has_no_access(self):
+        Record = self.Record.with_user(self.auditor)
         for operation in (
             lambda: Record.search([]),
             lambda: Record.create(self.record_values()),
-            lambda: self.record_a.with_user(self.salesman).read(["quantity"]),
+            lambda: self.record_a.with_user(self.auditor).read(["quantity"]),
         ):
             with self.assertRaises(AccessError):
                 operation()
         menu = self.env.ref("consumption_billing.menu_consumption_root")
-        visible_menus = self.env["ir.ui.menu"].with_user(self.salesman)._visible_menu_ids()
+        visible_menus = self.env["ir.ui.menu"].with_user(self.auditor)._visible_menu_ids()
         self.assertNotIn(menu.id, visible_menus)
         self.assertIn(menu.id, self.env["ir.ui.menu"].with_user(self.consumption_user)._visible_menu_ids())
+
+    def test_salesperson_records_and_reads_consumption_from_the_sales_menu(self):
+        Record = self.Record.with_user(self.salesman)
+        record = Record.create(self.record_values(external_ref="ACC-SALES"))
+        self.assertEqual(record.create_uid, self.salesman)
+        self.assertEqual(
+            Record.search([("external_ref", "like", "ACC-")]).mapped("external_ref"), ["ACC-SALES", "ACC-A"]
+        )
+        self.assertEqual(self.record_a.with_user(self.salesman).quantity, self.record_a.quantity)
+        menu = self.env.ref("consumption_billing.menu_consumption_root")
+        self.assertIn(menu.id, self.env["ir.ui.menu"].with_user(self.salesman)._visible_menu_ids())
 
     def test_portal_user_of_another_customer_sees_nothing(self):
         self.assertFalse(self.Record.with_user(self.portal_user).search([]))

@@ -41,9 +41,9 @@ class TestConsumptionApi(HttpCase):
             company_id=cls.company.id,
             company_ids=[Command.set(cls.company.ids)],
         )
-        cls.salesman = new_test_user(cls.env, "cons_api_salesman", groups="sales_team.group_sale_salesman")
+        cls.auditor = new_test_user(cls.env, "cons_api_auditor", groups="account.group_account_readonly")
         cls.integrator_key = cls._api_key(cls.integrator)
-        cls.salesman_key = cls._api_key(cls.salesman)
+        cls.auditor_key = cls._api_key(cls.auditor)
 
     @classmethod
     def _api_key(cls, user):
@@ -100,7 +100,7 @@ class TestConsumptionApi(HttpCase):
             with self.subTest(key=key):
                 response = self._post_ingest(self._rows("K1"), key)
                 self.assertEqual(response.status_code, HTTPStatus.UNAUTHORIZED)
-        response = self._post_ingest(self._rows("K1"), self.salesman_key)
+        response = self._post_ingest(self._rows("K1"), self.auditor_key)
         self.assertEqual(response.status_code, HTTPStatus.FORBIDDEN)
         self.assertEqual(response.json()["name"], "odoo.exceptions.AccessError")
         too_many = self._post_ingest(self._rows("K1") * 10_001, self.integrator_key)

@@ -391,13 +391,34 @@ class TestConsumptionBillingFlows(ConsumptionCase):
         invoice.action_post()
         self.assertEqual(self.march.invoice_id, invoice)
 
-    def test_salesman_without_consumption_group_cannot_run_the_partner_action(self):
+    def test_salesperson_cannot_bill_consumption(self):
+        """Salespeople record and read consumption; billing it stays with billing users."""
         action = self.env.ref("consumption_billing.action_partner_consumption_invoicing")
         bindings = self.env["ir.actions.actions"].with_user(self.salesman).get_bindings("res.partner")
         self.assertNotIn(action.id, [binding["id"] for binding in bindings.get("action", [])])
-        bindings = self.env["ir.actions.actions"].with_user(self.consumption_user).get_bindings("res.partner")
+        accountant = new_test_user(
+            self.env,
+            "cons_flows_billing",
+            groups="account.group_account_invoice,sales_team.group_sale_salesman",
+            company_id=self.company.id,
+            company_ids=[Command.set(self.company.ids)],
+        )
+        bindings = self.env["ir.actions.actions"].with_user(accountant).get_bindings("res.partner")
         self.assertIn(action.id, [binding["id"] for binding in bindings.get("action", [])])
-        with self.assertRaises(AccessError):
+        message = "Only billing users"
+        with self.assertRaisesRegex(AccessError, message):
             self.env["consumption.order.wizard"].with_user(self.salesman).create(
                 {"partner_ids": [Command.set(self.customer.ids)]}
             )
+        with self.assertRaisesRegex(AccessError, message):
+            self.env["consumption.order.wizard"].with_user(self.salesman).action_open_for_partners(self.customer)
+        invoice = self.draft_invoice()
+        with self.assertRaisesRegex(AccessError, message):
+            invoice.with_user(self.salesman).action_add_consumption()
+        with self.assertRaisesRegex(AccessError, message):
+            self.env["consumption.invoice.wizard"].with_user(self.salesman).create({"move_id": invoice.id})
+        wizard = self.env["consumption.invoice.wizard"].create({"move_id": invoice.id})
+        with self.assertRaisesRegex(AccessError, message):
+            wizard.with_user(self.salesman).action_apply()
+        self.assertFalse(invoice.invoice_line_ids)
+        self.assertFalse(self.march.filtered("sale_line_id"))

@@ -257,7 +257,7 @@ class TestConsumptionIngest(ConsumptionCase):
 
     def test_needs_create_access(self):
         with self.assertRaises(AccessError):
-            self.Record.with_user(self.salesman).ingest([self.row()])
+            self.Record.with_user(self.auditor).ingest([self.row()])
         result = self.Record.with_user(self.consumption_user).ingest([self.row(external_ref="U1")])
         self.assertEqual(result["created"], 1)
         self.assertEqual(self.ingested(["U1"]).create_uid, self.consumption_user)

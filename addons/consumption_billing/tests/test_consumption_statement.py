@@ -296,12 +296,13 @@ class TestConsumptionStatementAccess(StatementCase):
 
         self.assertIn("action_consumption_statement", form_arch("account.move", self.accountant))
         self.assertIn("action_consumption_statement", form_arch("sale.order", self.accountant))
-        self.assertNotIn("action_consumption_statement", form_arch("sale.order", self.salesman))
+        self.assertIn("action_consumption_statement", form_arch("sale.order", self.salesman))
+        self.assertNotIn("action_consumption_statement", form_arch("account.move", self.auditor))
 
     def test_user_without_consumption_rights_is_refused(self):
-        self.assertTrue(self.order.with_user(self.salesman).has_access("read"), "the salesman's own order")
+        self.assertTrue(self.invoice.with_user(self.auditor).has_access("read"), "an auditor reads invoices")
         with self.assertRaises(AccessError):
-            self.read_statement(self.order, user=self.salesman)
+            self.read_statement(self.invoice, user=self.auditor)
 
     def test_record_hidden_from_the_user_refuses_the_statement(self):
         """A record of a company the user cannot see makes the statement fail instead of silently
@@ -375,7 +376,7 @@ class TestConsumptionStatementEmail(StatementCase):
     def test_sender_without_consumption_rights_sends_the_invoice_alone(self):
         self.company.consumption_statement_on_invoice_email = True
         self.assertTrue(self.Send._sends_consumption_statement(self.invoice))
-        self.assertFalse(self.Send.with_user(self.salesman)._sends_consumption_statement(self.invoice))
+        self.assertFalse(self.Send.with_user(self.auditor)._sends_consumption_statement(self.invoice))
 
     def test_sending_wizard_emails_the_statement(self):
         self.company.consumption_statement_on_invoice_email = True
@@ -406,8 +407,8 @@ class TestConsumptionStatementDownload(HttpCase, StatementCase):
         sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
         self.assertEqual(sheet.cell(5, 2).value, self.invoice.name)
 
-        self.authenticate(self.salesman.login, self.salesman.login)
-        response = self.url_open(f"/consumption_billing/statement/sale.order/{self.order.id}")
+        self.authenticate(self.auditor.login, self.auditor.login)
+        response = self.url_open(f"/consumption_billing/statement/account.move/{self.invoice.id}")
         self.assertEqual(response.status_code, 403)
         response = self.url_open(f"/consumption_billing/statement/res.partner/{self.customer.id}")
         self.assertEqual(response.status_code, 404)

@@ -13,5 +13,5 @@ class TestInstall(TransactionCase):
         self.assertIn(user_group, manager_group.all_implied_ids)
         self.assertIn(manager_group, self.env.ref("sales_team.group_sale_manager").all_implied_ids)
         self.assertIn(user_group, self.env.ref("account.group_account_invoice").all_implied_ids)
-        self.assertNotIn(user_group, self.env.ref("sales_team.group_sale_salesman").all_implied_ids)
+        self.assertIn(user_group, self.env.ref("sales_team.group_sale_salesman").all_implied_ids)
         self.assertIn(manager_group, self.env.ref("base.user_admin").all_group_ids)

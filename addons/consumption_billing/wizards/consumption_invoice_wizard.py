@@ -108,9 +108,15 @@ class ConsumptionInvoiceWizard(models.TransientModel):
         if not move.partner_id:
             raise UserError(self.env._("Choose the customer of the invoice first."))
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        self.env["consumption.record"]._check_billing_access()
+        return super().create(vals_list)
+
     def action_apply(self):
         """Add one line per product (and month) to the invoice and link the records to them."""
         self.ensure_one()
+        self.env["consumption.record"]._check_billing_access()
         self._check_invoice()
         engine = self.env["consumption.billing"]
         lines = engine.prepare_billing([self._billing_request()])[0]

@@ -41,10 +41,16 @@ class ConsumptionOrderWizard(models.TransientModel):
             "target": "new",
         }
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        self.env["consumption.record"]._check_billing_access()
+        return super().create(vals_list)
+
     def action_create_orders(self):
         """One sale order per customer (its commercial entity) with its unbilled consumption of the period;
         customers with nothing to bill are skipped and counted. Opens the created orders."""
         self.ensure_one()
+        self.env["consumption.record"]._check_billing_access()
         engine = self.env["consumption.billing"]
         customers = self.partner_ids.commercial_partner_id
         lines_by_customer = engine.prepare_billing(

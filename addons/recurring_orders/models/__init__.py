@@ -4,6 +4,8 @@ from . import recurring_engine_guard, recurring_order_report
 # isort: split
 from . import (
     account_move,
+    account_move_send,
+    product_template,
     recurring_dashboard,
     recurring_invoice_generator,
     recurring_invoice_journal_items,

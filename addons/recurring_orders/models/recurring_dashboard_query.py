@@ -28,6 +28,10 @@ MONTHS_PER_PERIOD = {
 }
 
 
+# The amount every generated invoice repeats: the order's untaxed amount without its Bill once lines.
+RECURRING_AMOUNT = SQL("(so.amount_untaxed - COALESCE(once.amount_untaxed, 0))")
+
+
 def period_start_sql(day, frequency):
     """SQL of the first day of the calendar period containing ``day``."""
     return SQL(
@@ -74,59 +78,93 @@ def months_between_sql(first, last):
 
 def schedule_sql(today, order="so"):
     """SQL subquery of the schedule of the order ``order`` as of ``today``: ``due_count`` (its generation
-    dates up to today and up to its end date), the period starts of its first due date, of its last due
-    date and of today, its step in months (``month_step``, 0 for daily and weekly) and ``is_weekly``.
+    dates up to today and up to its end date, without those whose period ends on or before its *Invoiced
+    until*), the period starts of its first due date, of its last due date and of today, its step in months
+    (``month_step``, 0 for daily and weekly) and ``is_weekly``.
 
     Each stage is computed once per order (``OFFSET 0`` keeps PostgreSQL from copying an expression into
     every place that reads it).
     """
     start = SQL("%s.recurrence_date_start", SQL.identifier(order))
     end = SQL("%s.recurrence_date_end", SQL.identifier(order))
+    invoiced_until = SQL("%s.recurrence_invoiced_until", SQL.identifier(order))
     frequency = SQL("%s.recurrence_frequency", SQL.identifier(order))
     step = period_length_sql(frequency)
+    # A generation date's period ends on or before Invoiced until when the date is before the start of the
+    # period of the day after Invoiced until.
+    billed_outside_before = period_start_sql(SQL("(%s + 1)", invoiced_until), frequency)
     return SQL(
-        """(SELECT due.due_count, due.first_period_start, due.today_period_start, bound.month_step,
-                   bound.is_weekly,
-                   CASE WHEN due.due_count > 0 THEN %(last_due_period_start)s END AS last_due_period_start
+        """(SELECT due.total_count - due.covered_count AS due_count,
+                   GREATEST(due.first_period_start, bound.billed_outside_before) AS first_period_start,
+                   due.today_period_start, bound.month_step, bound.is_weekly,
+                   CASE WHEN due.total_count > due.covered_count THEN %(last_due_period_start)s END
+                       AS last_due_period_start
               FROM (
-                  SELECT bound.due_until, bound.month_step, bound.day_step, bound.is_weekly,
-                         %(months)s / NULLIF(bound.month_step, 0) AS month_steps
+                  SELECT bound.*,
+                         %(months)s / NULLIF(bound.month_step, 0) AS month_steps,
+                         %(covered_months)s / NULLIF(bound.month_step, 0) AS covered_month_steps
                     FROM (
-                        SELECT LEAST(%(today)s::date, COALESCE(%(end)s, %(today)s::date)) AS due_until,
-                               CASE %(frequency)s WHEN 'monthly' THEN 1 WHEN 'quarterly' THEN 3
-                                   WHEN 'semiannual' THEN 6 WHEN 'annual' THEN 12 ELSE 0 END AS month_step,
-                               CASE %(frequency)s WHEN 'daily' THEN 1 WHEN 'weekly' THEN 7 ELSE 0 END
-                                   AS day_step,
-                               %(frequency)s = 'weekly' AS is_weekly
+                        SELECT bound.*,
+                               CASE WHEN %(invoiced_until)s IS NOT NULL
+                                   THEN LEAST(bound.due_until, bound.billed_outside_before - 1)
+                               END AS covered_until
+                          FROM (
+                              SELECT LEAST(%(today)s::date, COALESCE(%(end)s, %(today)s::date)) AS due_until,
+                                     %(billed_outside_before)s AS billed_outside_before,
+                                     CASE %(frequency)s WHEN 'monthly' THEN 1 WHEN 'quarterly' THEN 3
+                                         WHEN 'semiannual' THEN 6 WHEN 'annual' THEN 12 ELSE 0 END
+                                         AS month_step,
+                                     CASE %(frequency)s WHEN 'daily' THEN 1 WHEN 'weekly' THEN 7 ELSE 0 END
+                                         AS day_step,
+                                     %(frequency)s = 'weekly' AS is_weekly
+                              OFFSET 0
+                          ) bound
                         OFFSET 0
                     ) bound
                   OFFSET 0
               ) bound
              CROSS JOIN LATERAL (
-                 SELECT CASE
-                            WHEN %(start)s IS NULL OR bound.due_until < %(start)s THEN 0
-                            WHEN bound.day_step > 0 THEN (bound.due_until - %(start)s) / bound.day_step + 1
-                            -- the last step of the due month may be ahead (start on the 20th, today the 10th)
-                            WHEN (%(start)s + bound.month_steps * %(step)s)::date > bound.due_until
-                                THEN bound.month_steps
-                            ELSE bound.month_steps + 1
-                        END AS due_count,
+                 SELECT %(total_count)s AS total_count,
+                        %(covered_count)s AS covered_count,
                         %(first_period_start)s AS first_period_start,
                         %(today_period_start)s AS today_period_start
                  OFFSET 0
              ) due
         )""",
         today=today,
-        start=start,
         end=end,
+        invoiced_until=invoiced_until,
+        billed_outside_before=billed_outside_before,
         frequency=frequency,
-        step=step,
         months=months_between_sql(start, SQL("bound.due_until")),
+        covered_months=months_between_sql(start, SQL("bound.covered_until")),
+        total_count=_generation_count_sql(start, SQL("bound.due_until"), SQL("bound.month_steps"), step),
+        covered_count=_generation_count_sql(
+            start, SQL("bound.covered_until"), SQL("bound.covered_month_steps"), step
+        ),
         first_period_start=period_start_sql(start, frequency),
         today_period_start=period_start_sql(SQL("%s::date", today), frequency),
         last_due_period_start=period_start_sql(
-            SQL("(%s + (due.due_count - 1) * %s)::date", start, step), frequency
+            SQL("(%s + (due.total_count - 1) * %s)::date", start, step), frequency
         ),
+    )
+
+
+def _generation_count_sql(start, until, month_steps, step):
+    """SQL of the number of generation dates from ``start`` up to ``until`` (0 when ``until`` is null);
+    ``month_steps``: the whole steps of months from ``start`` to ``until``."""
+    return SQL(
+        """(CASE
+            WHEN %(start)s IS NULL OR %(until)s IS NULL OR %(until)s < %(start)s THEN 0
+            WHEN bound.day_step > 0 THEN (%(until)s - %(start)s) / bound.day_step + 1
+            -- the last step of the month may be ahead (start on the 20th, until the 10th)
+            WHEN (%(start)s + %(month_steps)s * %(step)s)::date > %(until)s THEN %(month_steps)s
+            ELSE %(month_steps)s + 1
+        END)""",
+        start=start,
+        until=until,
+        month_steps=month_steps,
+        step=step,
     )
 
 
@@ -199,16 +237,35 @@ def _last_invoice_amount_sql(consumption_line):
     return SQL(
         """(CASE
             WHEN last_invoice.move_id IS NULL THEN NULL
-            WHEN so.recurrence_consumption = 'none' AND last_invoice.amount_untaxed = so.amount_untaxed
+            WHEN so.recurrence_consumption = 'none' AND last_invoice.amount_untaxed = %(recurring_amount)s
                 THEN last_invoice.amount_untaxed
             ELSE (
                 SELECT COALESCE(SUM(line.price_subtotal), 0)
                   FROM account_move_line line
                  WHERE line.move_id = last_invoice.move_id AND line.display_type = 'product'
                    AND NOT %(consumption_line)s
+                   AND NOT EXISTS (
+                       SELECT 1
+                         FROM sale_order_line_invoice_rel rel
+                         JOIN sale_order_line order_line ON order_line.id = rel.order_line_id
+                        WHERE rel.invoice_line_id = line.id AND order_line.recurrence_bill_once
+                   )
             )
         END)""",
         consumption_line=consumption_line,
+        recurring_amount=RECURRING_AMOUNT,
+    )
+
+
+def _once_lines_join():
+    """``once``: per order, the untaxed amount of its *Bill once* lines, billed on its first invoice only:
+    they are no part of the recurring amount the last invoice is checked against."""
+    return SQL(
+        """LEFT JOIN LATERAL (
+                SELECT SUM(line.price_subtotal) AS amount_untaxed, SUM(line.price_total) AS amount_total
+                  FROM sale_order_line line
+                 WHERE line.order_id = so.id AND line.recurrence_bill_once AND line.display_type IS NULL
+           ) once ON TRUE"""
     )
 
 
@@ -423,9 +480,9 @@ def dashboard_query(today, consumption_line, defaults):
                    so.recurrence_date_preference AS date_preference,
                    so.recurrence_date_start AS date_start,
                    so.recurrence_date_end AS date_end,
-                   so.amount_untaxed,
-                   so.amount_total,
-                   so.amount_untaxed / COALESCE(NULLIF(so.currency_rate, 0), 1) / %(months_per_period)s
+                   %(recurring_amount)s AS amount_untaxed,
+                   so.amount_total - COALESCE(once.amount_total, 0) AS amount_total,
+                   %(recurring_amount)s / COALESCE(NULLIF(so.currency_rate, 0), 1) / %(months_per_period)s
                        AS monthly_recurring_revenue,
                    so.recurrence_next_date AS next_date,
                    %(next_document_date)s AS next_document_date,
@@ -437,7 +494,10 @@ def dashboard_query(today, consumption_line, defaults):
                    due.due_count - COALESCE(invoiced.invoiced_due_count, 0) AS missing_count,
                    COALESCE(duplicate.period_count, 0) AS duplicate_period_count,
                    COALESCE(so.recurrence_invoice_state = 'sent', FALSE)
-                       AND COALESCE(btrim(invoice_partner.email), '') = '' AS has_missing_email,
+                       AND COALESCE(btrim(invoice_partner.email), '') = ''
+                       -- only a customer invoiced by email needs an address (Odoo's default method)
+                       AND COALESCE(invoice_commercial.invoice_sending_method ->> company.id::text, 'email')
+                           = 'email' AS has_missing_email,
                    COALESCE(so.recurrence_bill_parent, FALSE) AND customer.parent_id IS NULL
                        AS is_parent_missing,
                    NOT COALESCE(customer.active, TRUE)
@@ -469,6 +529,7 @@ def dashboard_query(today, consumption_line, defaults):
               ) due ON TRUE
               %(invoices)s
               %(duplicate)s
+              %(once)s
              WHERE so.recurrence_enabled AND so.state = 'sale'
           ) dashboard
          CROSS JOIN LATERAL (
@@ -494,4 +555,6 @@ def dashboard_query(today, consumption_line, defaults):
         schedule=schedule_sql(today),
         invoices=_invoice_joins(today),
         duplicate=_duplicate_join(),
+        once=_once_lines_join(),
+        recurring_amount=RECURRING_AMOUNT,
     )

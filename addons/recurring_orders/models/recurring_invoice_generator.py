@@ -7,7 +7,7 @@ import psycopg2.errors
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.fields import Command, Domain
-from odoo.tools import SQL, format_date, split_every
+from odoo.tools import SQL, format_date, plaintext2html, split_every
 
 from ..tools import engine, periods, subject
 
@@ -315,6 +315,7 @@ class RecurringInvoiceGenerator(models.AbstractModel):
                             "subject": subject.render_subject(template, document_date, lang=lang) or False,
                         }
                     )
+                self._plan_once_lines(order, order_plans, invoiced.get(order.id, set()))
             except TRANSIENT_ERRORS:
                 raise
             except Exception as error:
@@ -324,6 +325,15 @@ class RecurringInvoiceGenerator(models.AbstractModel):
             if order_plans:
                 plans[order.id] = order_plans
         return plans, failures
+
+    @api.model
+    def _plan_once_lines(self, order, order_plans, invoiced_period_starts):
+        """Mark the plan whose invoice carries the order's *Bill once* lines: the oldest planned period,
+        when it is the order's first generated invoice (``bill_once``)."""
+        for index, plan in enumerate(order_plans):
+            plan["bill_once"] = index == 0 and order._recurrence_bills_once_lines(
+                plan["period_start"], invoiced_period_starts
+            )
 
     # ------------------------------------------------------------------
     # Invoices
@@ -377,8 +387,10 @@ class RecurringInvoiceGenerator(models.AbstractModel):
                 recurring_order_id=order.id,
             )
             line_values = self._order_line_values(order)
+            recurring_line_values = self._without_once_lines(order, line_values)
             for index, plan in enumerate(plans[order.id]):
                 consumption_lines = consumption.get((order.id, index), [])
+                plan_line_values = line_values if plan.get("bill_once") else recurring_line_values
                 vals_list.append(
                     {
                         **order_values,
@@ -386,7 +398,7 @@ class RecurringInvoiceGenerator(models.AbstractModel):
                         "invoice_subject": plan["subject"],
                         "recurring_period_start": plan["period_start"],
                         "recurring_period_end": plan["period_end"],
-                        "invoice_line_ids": [Command.create(dict(values)) for values in line_values]
+                        "invoice_line_ids": [Command.create(dict(values)) for values in plan_line_values]
                         + [Command.create(values) for values in consumption_lines],
                     }
                 )
@@ -411,6 +423,20 @@ class RecurringInvoiceGenerator(models.AbstractModel):
         for line_values in values:
             line_values.pop("consumption_record_ids", None)
         return values
+
+    @api.model
+    def _without_once_lines(self, order, line_values):
+        """The invoice line values of ``order`` without those of its *Bill once* lines."""
+        once_line_ids = set(order.order_line.filtered("recurrence_bill_once").ids)
+        if not once_line_ids:
+            return line_values
+        return [
+            values
+            for values in line_values
+            if not once_line_ids.intersection(
+                command[1] for command in values.get("sale_line_ids", ()) if command[0] == Command.LINK
+            )
+        ]
 
     @api.model
     def _consumption_line_values(self, orders, plans):
@@ -477,8 +503,9 @@ class RecurringInvoiceGenerator(models.AbstractModel):
 
     @api.model
     def _send_invoices(self, invoices):
-        """Email the posted invoices of orders set to "sent" (never one already sent); a failure is
-        reported and flagged on the invoice (``recurring_sending_failed``), which stays posted."""
+        """Send the posted invoices of orders set to "sent" (never one already sent) by the invoiced
+        customer's sending method; a failure is reported and flagged on the invoice
+        (``recurring_sending_failed``), which stays posted."""
         failures = {}
         to_send = invoices.filtered(
             lambda move: move.state == "posted"
@@ -486,10 +513,13 @@ class RecurringInvoiceGenerator(models.AbstractModel):
             and move.recurring_order_id.recurrence_invoice_state == "sent"
         )
         failed = self.env["account.move"]
+        Send = self.env["account.move.send"]
         for invoice in to_send:
             try:
                 with self.env.cr.savepoint():
-                    if not invoice.partner_id.email:
+                    # The customer's preferred sending method (email, download, post, electronic...).
+                    sending_methods = Send._get_default_sending_methods(invoice)
+                    if "email" in sending_methods and not invoice.partner_id.email:
                         raise UserError(
                             self.env._(
                                 "Invoice %(invoice)s was not sent: %(partner)s has no email address.",
@@ -497,9 +527,7 @@ class RecurringInvoiceGenerator(models.AbstractModel):
                                 partner=invoice.partner_id.display_name,
                             )
                         )
-                    self.env["account.move.send"]._generate_and_send_invoices(
-                        invoice, sending_methods=["email"]
-                    )
+                    Send._generate_and_send_invoices(invoice, sending_methods=sending_methods)
             except TRANSIENT_ERRORS:
                 raise
             except Exception as error:
@@ -537,3 +565,68 @@ class RecurringInvoiceGenerator(models.AbstractModel):
             recovered.with_context(**as_engine).write(
                 {"recurrence_last_error": False, "recurrence_last_error_date": False}
             )
+        self._update_error_activities(orders, failures)
+
+    # ------------------------------------------------------------------
+    # Error activities
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _update_error_activities(self, orders, failures):
+        """Keep one open To-Do per failing order, holding its last error, and mark it done when the order
+        succeeds again. Orders without an open To-Do cost no query beyond reading the batch's links."""
+        open_activities = orders.recurrence_error_activity_id.filtered("active")
+        as_engine = engine.engine_context()
+        failed = self.env["sale.order"].concat(*failures)
+        for order in failed.filtered(lambda order: order.recurrence_error_activity_id in open_activities):
+            note = self._error_activity_note(failures[order])
+            if order.recurrence_error_activity_id.note != note:
+                order.recurrence_error_activity_id.note = note
+        new = failed.filtered(lambda order: order.recurrence_error_activity_id not in open_activities)
+        if new:
+            activities = self.env["mail.activity"].create(
+                [self._prepare_error_activity(order, failures[order]) for order in new]
+            )
+            for order, activity in zip(new, activities, strict=True):
+                order.with_context(**as_engine).recurrence_error_activity_id = activity
+        recovered = (orders - failed).filtered(
+            lambda order: order.recurrence_error_activity_id in open_activities
+        )
+        if recovered:
+            recovered.recurrence_error_activity_id.action_feedback(
+                feedback=self.env._("The next recurring invoice generation succeeded.")
+            )
+            recovered.with_context(**as_engine).recurrence_error_activity_id = False
+
+    @api.model
+    def _error_activity_note(self, message):
+        return plaintext2html(message)
+
+    @api.model
+    def _prepare_error_activity(self, order, message):
+        return {
+            "res_model_id": self.env["ir.model"]._get_id("sale.order"),
+            "res_id": order.id,
+            "activity_type_id": self.env.ref("mail.mail_activity_data_todo").id,
+            "summary": self.env._("Recurring invoicing failed"),
+            "note": self._error_activity_note(message),
+            "user_id": self._error_activity_user(order).id,
+            "date_deadline": fields.Date.context_today(self),
+            "automated": True,
+        }
+
+    @api.model
+    def _error_activity_user(self, order):
+        """The order's salesperson, else a billing user of its company, else the user running."""
+        if order.user_id.active and not order.user_id.share:
+            return order.user_id
+        billing_user = self.env["res.users"].search(
+            [
+                ("all_group_ids", "in", self.env.ref("account.group_account_invoice").id),
+                ("company_ids", "in", order.company_id.id),
+                ("share", "=", False),
+            ],
+            order="id",
+            limit=1,
+        )
+        return billing_user or self.env.user

@@ -48,6 +48,7 @@ class SaleOrder(models.Model):
         "recurrence_next_date",
         "recurrence_last_error",
         "recurrence_last_error_date",
+        "recurrence_error_activity_id",
     )
 
     recurrence_enabled = fields.Boolean(
@@ -86,14 +87,16 @@ class SaleOrder(models.Model):
         precompute=True,
         check_company=True,
         help="Payment terms of the generated invoices; by default the order's.",
+        tracking=True,
     )
     recurrence_invoice_state = fields.Selection(
         [("draft", "Draft"), ("posted", "Posted"), ("sent", "Posted and sent")],
         string="Generated Invoices",
         default="draft",
         required=True,
-        help="Draft: left for review. Posted: confirmed. Posted and sent: confirmed and emailed to the "
-        "customer with the standard invoice email.",
+        help="Draft: left for review. Posted: confirmed. Posted and sent: confirmed and sent by the "
+        "customer's invoice sending method (by email with the standard invoice email by default).",
+        tracking=True,
     )
     recurrence_subject = fields.Char(
         string="Invoice Subject",
@@ -101,6 +104,7 @@ class SaleOrder(models.Model):
         "{YY} 26, {MM} 03, {MMM} the month's name, {DD} 01, {Q} the quarter (1-4). {lang_fr_fr} or "
         "{lang_en_us} forces the language of the month name (else the customer's). {{ and }} print braces. "
         'Example: "Subscription {MMM} {YYYY}".',
+        tracking=True,
     )
     recurrence_date_preference = fields.Selection(
         DATE_PREFERENCE_SELECTION,
@@ -109,6 +113,7 @@ class SaleOrder(models.Model):
         required=True,
         help="Date of the generated invoices, relative to the billed period (the calendar day, ISO week, "
         "month, quarter, half-year or year containing the generation date).",
+        tracking=True,
     )
     recurrence_consumption = fields.Selection(
         [("none", "None"), ("current", "Billed period"), ("previous", "Previous period")],
@@ -117,17 +122,20 @@ class SaleOrder(models.Model):
         required=True,
         help="Add the customer's unbilled consumption of the billed period, or of the period before it, "
         "to each generated invoice.",
+        tracking=True,
     )
     recurrence_consumption_domain = fields.Char(
         string="Consumption Filter",
         default="[]",
         help="Only the consumption records matching this filter are added to the invoices.",
+        tracking=True,
     )
     recurrence_consumption_grouping = fields.Selection(
         [("period", "One line per product"), ("month", "One line per product and month")],
         string="Consumption Lines",
         default="period",
         required=True,
+        tracking=True,
     )
     recurrence_bill_parent = fields.Boolean(
         string="Invoice the Parent Company",
@@ -199,6 +207,23 @@ class SaleOrder(models.Model):
         help="A finalized order is locked for good: only its status and its recurring invoicing settings "
         "can change.",
     )
+    recurrence_invoiced_until = fields.Date(
+        string="Invoiced until",
+        tracking=True,
+        copy=False,
+        help="Every period that ends on or before this date was billed outside Odoo: it is never generated "
+        "nor reported missing. Generation goes on with the first period that ends after it. Set it when "
+        "importing running contracts.",
+    )
+    recurrence_error_activity_id = fields.Many2one(
+        "mail.activity",
+        string="Generation Error Activity",
+        readonly=True,
+        copy=False,
+        ondelete="set null",
+        help="The To-Do scheduled when generation or sending failed; marked done by the next run that "
+        "succeeds.",
+    )
 
     # ------------------------------------------------------------------
     # Computes
@@ -241,6 +266,7 @@ class SaleOrder(models.Model):
         "recurrence_frequency",
         "recurrence_date_start",
         "recurrence_date_end",
+        "recurrence_invoiced_until",
         "recurrence_invoice_ids.state",
         "recurrence_invoice_ids.recurring_period_start",
     )
@@ -278,6 +304,8 @@ class SaleOrder(models.Model):
         "recurrence_date_preference",
         "recurrence_subject",
         "recurrence_invoice_partner_id.lang",
+        "recurrence_invoiced_until",
+        "order_line.recurrence_bill_once",
         "recurrence_invoice_ids.state",
         "recurrence_invoice_ids.recurring_period_start",
     )
@@ -289,7 +317,9 @@ class SaleOrder(models.Model):
             dates = order._recurrence_uninvoiced_dates(
                 invoiced.get(order._origin.id, set()), limit=PREVIEW_SIZE
             )
-            order.recurrence_preview = order._recurrence_preview_html(dates, today)
+            order.recurrence_preview = order._recurrence_preview_html(
+                dates, today, invoiced.get(order._origin.id, set())
+            )
 
     @api.depends_context("uid")
     def _compute_recurrence_may_set_billing(self):
@@ -393,8 +423,25 @@ class SaleOrder(models.Model):
                 until=until,
             )
             if periods.period_bounds(day, self.recurrence_frequency)[0] not in invoiced_period_starts
+            and not self._recurrence_billed_outside(day)
         )
         return list(itertools.islice(dates, limit))
+
+    def _recurrence_billed_outside(self, generation_date):
+        """Whether the period of ``generation_date`` was billed outside Odoo: it ends on or before
+        *Invoiced until* (a period ending after it is generated)."""
+        self.ensure_one()
+        until = self.recurrence_invoiced_until
+        return bool(until) and periods.period_bounds(generation_date, self.recurrence_frequency)[1] <= until
+
+    def _recurrence_bills_once_lines(self, period_start, invoiced_period_starts):
+        """Whether the invoice of the period starting on ``period_start`` carries the order's *Bill once*
+        lines: it is the order's first generated invoice (no invoice of an earlier period is left) and the
+        order's first period was not billed outside Odoo."""
+        self.ensure_one()
+        if not self.recurrence_date_start or self._recurrence_billed_outside(self.recurrence_date_start):
+            return False
+        return not any(start < period_start for start in invoiced_period_starts)
 
     def _recurrence_document_date(self, generation_date, generated_on):
         """The invoice date of a generation: a catch-up generates late, so never before ``generated_on``."""
@@ -422,8 +469,9 @@ class SaleOrder(models.Model):
         except subject.SubjectTemplateError:
             return False
 
-    def _recurrence_preview_html(self, dates, today):
+    def _recurrence_preview_html(self, dates, today, invoiced_period_starts=frozenset()):
         self.ensure_one()
+        billed_before = self._recurrence_preview_billed_before()
         if not dates:
             if not self.recurrence_enabled:
                 message = self.env._("Enable recurring invoicing to see the next invoices.")
@@ -431,15 +479,16 @@ class SaleOrder(models.Model):
                 message = self.env._("Set the first generation date to see the next invoices.")
             else:
                 message = self.env._("No invoice left to generate: the last generation date is past.")
-            return Markup('<p class="text-muted">%s</p>') % message
+            return billed_before + Markup('<p class="text-muted">%s</p>') % message
         date_format = self.env["res.lang"]._get_data(code=self.env.lang or "en_US").date_format
         rows = []
         for index, generation_date in enumerate(dates, start=1):
             first, last = periods.period_bounds(generation_date, self.recurrence_frequency)
             document_date = self._recurrence_document_date(generation_date, today)
             due = generation_date <= today
+            once = index == 1 and self._recurrence_preview_once_badge(first, invoiced_period_starts)
             rows.append(
-                Markup("<tr><td>%s</td><td>%s%s</td><td>%s - %s</td><td>%s</td><td>%s</td></tr>")
+                Markup("<tr><td>%s</td><td>%s%s</td><td>%s - %s%s</td><td>%s</td><td>%s</td></tr>")
                 % (
                     index,
                     generation_date.strftime(date_format),
@@ -448,6 +497,7 @@ class SaleOrder(models.Model):
                     else "",
                     first.strftime(date_format),
                     last.strftime(date_format),
+                    once or "",
                     document_date.strftime(date_format),
                     self._recurrence_preview_subject(document_date) or "",
                 )
@@ -458,9 +508,35 @@ class SaleOrder(models.Model):
             self.env._("Invoice date"),
             self.env._("Subject"),
         )
-        return Markup(
+        return billed_before + Markup(
             '<table class="table table-sm o_recurrence_preview"><thead>%s</thead><tbody>%s</tbody></table>'
         ) % (header, Markup("").join(rows))
+
+    def _recurrence_preview_billed_before(self):
+        """The preview's note on *Invoiced until*: the periods billed outside Odoo."""
+        if not (self.recurrence_enabled and self.recurrence_invoiced_until):
+            return Markup("")
+        return Markup(
+            '<p class="o_recurrence_billed_before"><span class="badge text-bg-info">%s</span> %s</p>'
+        ) % (
+            self.env._("billed before"),
+            self.env._(
+                "Every period ending on or before %(date)s was billed outside Odoo: none is generated.",
+                date=format_date(self.env, self.recurrence_invoiced_until),
+            ),
+        )
+
+    def _recurrence_preview_once_badge(self, period_start, invoiced_period_starts):
+        """The badge of the invoice that carries the *Bill once* lines, when the next one does."""
+        once_lines = self.order_line.filtered(
+            lambda line: line.recurrence_bill_once and not line.display_type
+        )
+        if not once_lines or not self._recurrence_bills_once_lines(period_start, invoiced_period_starts):
+            return False
+        return Markup(' <span class="badge text-bg-info o_recurrence_once" title="%s">%s</span>') % (
+            ", ".join(once_lines.mapped("name")),
+            self.env._("+ bill-once lines"),
+        )
 
     # ------------------------------------------------------------------
     # Validation
@@ -843,6 +919,24 @@ class SaleOrder(models.Model):
         if "recurrence_frequency" in vals or "recurrence_date_start" in vals:
             self._check_recurrence_schedule_change(vals)
         return super().write(vals)
+
+    def copy_data(self, default=None):
+        """A copy is a new contract: it starts today (the user's day), with no end, nothing invoiced
+        outside Odoo and no error; its other recurrence settings are kept."""
+        vals_list = super().copy_data(default=default)
+        default = default or {}
+        today = fields.Date.context_today(self)
+        for order, vals in zip(self, vals_list, strict=True):
+            if not order.recurrence_enabled:
+                continue
+            for name, value in (
+                ("recurrence_date_start", today),
+                ("recurrence_date_end", False),
+                ("recurrence_invoiced_until", False),
+            ):
+                if name not in default:
+                    vals[name] = value
+        return vals_list
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_finalized(self):

@@ -1,9 +1,26 @@
-from odoo import api, models
+from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 
 class SaleOrderLine(models.Model):
     _inherit = "sale.order.line"
+
+    recurrence_bill_once = fields.Boolean(
+        string="Bill once",
+        compute="_compute_recurrence_bill_once",
+        store=True,
+        readonly=False,
+        precompute=True,
+        help="On a recurring order, this line (a set-up fee, hardware...) goes on the order's first "
+        "generated invoice only; the other lines repeat on every invoice.",
+    )
+    # The dashboard's amount check sums the once-lines of each recurring order.
+    _recurrence_bill_once_index = models.Index("(order_id) WHERE recurrence_bill_once")
+
+    @api.depends("product_id")
+    def _compute_recurrence_bill_once(self):
+        for line in self:
+            line.recurrence_bill_once = line.product_id.recurrence_bill_once
 
     # Lines of a recurring order are invoiced by the recurrence only: each generated invoice adds the line's
     # quantity to qty_invoiced (the cumulated quantity invoiced over all periods), and nothing is ever "to
