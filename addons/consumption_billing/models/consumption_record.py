@@ -10,7 +10,11 @@ from odoo.tools import SQL, unique
 DATE_WINDOW_PAST_YEARS = 10
 DATE_WINDOW_FUTURE_YEARS = 1
 
-# What decides the amount billed and where it was billed: frozen once the record is on a posted invoice.
+# Largest quantity or rate a record takes: beyond it a value is a typo or an overflow, never consumption.
+NUMBER_MAX = 1e12
+
+# What decides the amount billed and where it was billed: frozen once the record is on a posted invoice
+# or reserved by a document line.
 BILLING_FIELDS = frozenset(
     {
         "partner_id",
@@ -32,8 +36,15 @@ BILLING_FIELDS = frozenset(
 # get it summed per group by this aggregate, computed from the grouped records.
 AMOUNT_PREVIEW_SUM = "amount_preview:sum"
 
-# Marker the billing engine puts in the context to update the links of invoiced records. It is a Python
-# object, so no external caller (JSON-RPC, XML-RPC, JSON-2 "context") can forge it.
+# What a posted invoice shows of a record besides its billing fields (the statement prints it).
+POSTED_FIELDS = BILLING_FIELDS | {"description"}
+
+# Links to the document lines billing a record: written by the billing engine and its release paths only.
+ENGINE_FIELDS = frozenset({"invoice_line_id", "sale_line_id"})
+
+# Marker the billing engine puts in the context to write the links of records (ENGINE_FIELDS, and billed
+# and invoice_id at posting). It is a Python object, so no external caller (JSON-RPC, XML-RPC, JSON-2
+# "context", import) can forge it.
 BILLING_ENGINE_WRITE = object()
 
 
@@ -95,8 +106,9 @@ class ConsumptionRecord(models.Model):
         index="btree_not_null",
         ondelete="set null",
         check_company=True,
-        domain=[("move_type", "in", ("out_invoice", "out_refund"))],
-        help="The invoice this consumption was billed in.",
+        domain=[("move_type", "=", "out_invoice"), ("state", "=", "posted")],
+        help="The invoice this consumption was billed in: set when the invoice is posted, or chosen by hand "
+        "among the posted invoices of the customer.",
     )
     sale_line_id = fields.Many2one(
         "sale.order.line",
@@ -135,7 +147,15 @@ class ConsumptionRecord(models.Model):
     is_locked = fields.Boolean(
         string="Invoiced",
         compute="_compute_is_locked",
-        help="On a posted invoice: its billing fields can no longer change.",
+        compute_sudo=True,
+        help="On a posted invoice: its billing fields and description can no longer change.",
+    )
+    is_reserved = fields.Boolean(
+        string="Reserved",
+        compute="_compute_is_locked",
+        compute_sudo=True,
+        help="On a draft invoice or an order line: its billing fields cannot change until the line is "
+        "removed or its document deleted or cancelled.",
     )
     price_unit_preview = fields.Float(
         string="Unit Price",
@@ -158,13 +178,14 @@ class ConsumptionRecord(models.Model):
         help="Quantity x unit price: what billing this record alone would charge.",
     )
 
+    # "quantity <= 1e12" also refuses NaN, which PostgreSQL sorts above every number.
     _quantity_positive = models.Constraint(
-        "CHECK (quantity > 0)",
-        "The quantity of a consumption must be greater than zero.",
+        "CHECK (quantity > 0 AND quantity <= 1e12)",
+        "The quantity of a consumption must be greater than zero and at most 1e12.",
     )
     _rate_not_negative = models.Constraint(
-        "CHECK (rate IS NULL OR rate >= 0)",
-        "The rate of a consumption cannot be negative.",
+        "CHECK (rate IS NULL OR (rate >= 0 AND rate <= 1e12))",
+        "The rate of a consumption cannot be negative or above 1e12.",
     )
     _external_ref_company_uniq = models.UniqueIndex(
         "(company_id, external_ref) WHERE external_ref IS NOT NULL",
@@ -178,12 +199,13 @@ class ConsumptionRecord(models.Model):
             if product_uom and not (record.uom_id and record._uom_compatible(product_uom, record.uom_id)):
                 record.uom_id = product_uom
 
-    @api.depends("invoice_id.state", "invoice_line_id.parent_state")
+    @api.depends("invoice_id.state", "invoice_line_id.parent_state", "sale_line_id")
     def _compute_is_locked(self):
         for record in self:
             record.is_locked = (
                 record.invoice_id.state == "posted" or record.invoice_line_id.parent_state == "posted"
             )
+            record.is_reserved = not record.is_locked and bool(record.invoice_line_id or record.sale_line_id)
 
     @api.depends("product_id", "date")
     def _compute_display_name(self):
@@ -342,30 +364,7 @@ class ConsumptionRecord(models.Model):
         return super().create([self._normalize_rate_values(dict(vals), creating=True) for vals in vals_list])
 
     def write(self, vals):
-        vals = self._normalize_rate_values(dict(vals), creating=False)
-        if (
-            BILLING_FIELDS.intersection(vals)
-            and self.env.context.get("consumption_billing_write") is not BILLING_ENGINE_WRITE
-        ):
-            self._check_not_locked(self.env._("edit its billing fields"))
-        return super().write(vals)
-
-    @api.ondelete(at_uninstall=False)
-    def _unlink_except_invoiced(self):
-        self._check_not_locked(self.env._("delete it"))
-
-    def _check_not_locked(self, action):
-        locked = self.filtered("is_locked")
-        if locked:
-            raise UserError(
-                self.env._(
-                    "%(record)s is billed on the posted invoice %(invoice)s: you cannot %(action)s. "
-                    "Archive it, or reset the invoice to draft (or issue a credit note) first.",
-                    record=locked[0].display_name,
-                    invoice=(locked[0].invoice_id or locked[0].invoice_line_id.move_id).display_name,
-                    action=action,
-                )
-            )
+        return super().write(self._normalize_rate_values(dict(vals), creating=False))
 
     @api.onchange("invoice_id")
     def _onchange_invoice_id(self):

@@ -6,6 +6,8 @@ from . import (
     test_consumption_concurrency,
     test_consumption_import,
     test_consumption_ingest,
+    test_consumption_integrity,
+    test_consumption_integrity_api,
     test_consumption_record,
     test_consumption_statement,
     test_install,
