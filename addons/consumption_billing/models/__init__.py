@@ -9,7 +9,6 @@ from . import (
     consumption_billing,
     consumption_record,
     consumption_record_ingest,
-    consumption_record_integrity,
     ir_http,
     res_company,
     res_config_settings,

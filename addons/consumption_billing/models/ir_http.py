@@ -19,9 +19,10 @@ class IrHttp(models.AbstractModel):
     def _pre_dispatch(cls, rule, args):
         """Bound the body of a JSON-2 ingest() call before it is read: Odoo parses the whole body before
         calling the method, so a larger one is refused with HTTP 413 without being parsed."""
-        super()._pre_dispatch(rule, args)
+        result = super()._pre_dispatch(rule, args)
         if args.get("__model__") == "consumption.record" and args.get("__method__") == "ingest":
             request.httprequest.max_content_length = cls._ingest_max_body_bytes()
+        return result
 
     @classmethod
     def _ingest_max_body_bytes(cls):
@@ -29,5 +30,7 @@ class IrHttp(models.AbstractModel):
         try:
             return int(value) if value else INGEST_MAX_BODY_BYTES
         except ValueError:
-            _logger.error("invalid %s: %r, using %s instead", INGEST_MAX_BODY_PARAM, value, INGEST_MAX_BODY_BYTES)
+            _logger.error(
+                "invalid %s: %r, using %s instead", INGEST_MAX_BODY_PARAM, value, INGEST_MAX_BODY_BYTES
+            )
             return INGEST_MAX_BODY_BYTES

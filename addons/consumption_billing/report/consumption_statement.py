@@ -56,9 +56,10 @@ class ConsumptionStatement(models.AbstractModel):
     @api.model
     def _consumption_records(self, document):
         """The consumption records billed on the document, archived ones included (they were billed all
-        the same), of the document's company (the only ones billing may link to it). Readable by the current user or AccessError: ids are looked up without record rules
-        only so that a record hidden from the user makes the statement fail instead of silently dropping
-        out of its totals; nothing is read through that lookup."""
+        the same), of the document's company (the only ones billing may link to it). Readable by the
+        current user or AccessError: ids are looked up without record rules only so that a record hidden
+        from the user makes the statement fail instead of silently dropping out of its totals; nothing is
+        read through that lookup."""
         document.ensure_one()
         document.check_access("read")
         record_field, parent_field = DOCUMENT_LINKS[document._name]

@@ -120,7 +120,9 @@ class TestConsumptionIntegrity(ConsumptionCase):
             self.draft_invoice.with_user(self.accountant).write(
                 {
                     "invoice_line_ids": [
-                        Command.update(invoice_line.id, {"consumption_record_ids": [Command.link(record_a.id)]})
+                        Command.update(
+                            invoice_line.id, {"consumption_record_ids": [Command.link(record_a.id)]}
+                        )
                     ]
                 }
             )
@@ -168,7 +170,10 @@ class TestConsumptionIntegrity(ConsumptionCase):
         refund.action_post()
         record = self.Record.with_user(self.accountant).create(self.record_values())
         for invoice in (self.draft_invoice, other_customer, refund):
-            with self.subTest(invoice=invoice.display_name), self.assertRaisesRegex(UserError, "posted customer"):
+            with (
+                self.subTest(invoice=invoice.display_name),
+                self.assertRaisesRegex(UserError, "posted customer"),
+            ):
                 record.write({"invoice_id": invoice.id})
         with self.assertRaisesRegex(UserError, "posted customer"):
             self.Record.with_user(self.accountant).create(self.record_values(invoice_id=self.draft_invoice.id))
@@ -188,7 +193,8 @@ class TestConsumptionIntegrity(ConsumptionCase):
         order.action_confirm()
         invoice = self._invoice(records=on_invoice)
         self.assertRecordValues(
-            on_order | on_invoice, [{"is_reserved": True, "is_locked": False}, {"is_reserved": True, "is_locked": False}]
+            on_order | on_invoice,
+            [{"is_reserved": True, "is_locked": False}, {"is_reserved": True, "is_locked": False}],
         )
         for record, link in ((on_order, "sale_line_id"), (on_invoice, "invoice_line_id")):
             mine = record.with_user(self.consumption_user)

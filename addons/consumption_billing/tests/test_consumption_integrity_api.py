@@ -87,7 +87,9 @@ class TestConsumptionIntegrityApi(HttpCase):
                 )
                 self.assertEqual(response.status_code, HTTPStatus.UNPROCESSABLE_ENTITY, response.text)
         self.assertFalse(record_b.invoice_line_id or record_b.sale_line_id)
-        self.assertFalse(self.Record.search([("partner_id", "=", self.customer.id), ("company_id", "=", self.company.id)]))
+        self.assertFalse(
+            self.Record.search([("partner_id", "=", self.customer.id), ("company_id", "=", self.company.id)])
+        )
 
     def test_ingest_ignores_the_context_defaults_of_the_call(self):
         posted = self.invoice.copy()
@@ -176,7 +178,9 @@ class TestConsumptionIntegrityApi(HttpCase):
                     "move_type": "out_invoice",
                     "partner_id": self.customer.id,
                     "invoice_line_ids": [
-                        Command.create({"product_id": self.product.id, "price_unit": 99.0, "price_source": "pricelist"})
+                        Command.create(
+                            {"product_id": self.product.id, "price_unit": 99.0, "price_source": "pricelist"}
+                        )
                     ],
                 }
             ],
@@ -191,7 +195,7 @@ class TestConsumptionIntegrityApi(HttpCase):
         rows += [row % f'"quantity": 1, "rate": {number}' for number in numbers]
         response = self.url_open(
             "/json/2/consumption.record/ingest",
-            data='{"rows": [%s]}' % ", ".join(rows),
+            data='{"rows": [' + ", ".join(rows) + "]}",
             headers={
                 "Authorization": f"bearer {self.api_keys[self.user_a]}",
                 "X-Odoo-Database": self.env.cr.dbname,

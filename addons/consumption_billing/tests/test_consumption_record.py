@@ -273,7 +273,8 @@ class TestConsumptionRecord(ConsumptionCase):
     def test_billing_fields_of_sale_and_invoice_lines(self):
         record = self.Record.create(self.record_values())
         # As the billing engine creates it: only the engine links records to lines.
-        order = self.env["sale.order"].with_context(**self.env["consumption.billing"]._engine_context()).create(
+        engine_context = self.env["consumption.billing"]._engine_context()
+        order = self.env["sale.order"].with_context(**engine_context).create(
             {
                 "partner_id": self.customer.id,
                 "order_line": [
