@@ -108,6 +108,9 @@ class TestConsumptionIntegrityApi(HttpCase):
                 "default_active": False,
                 "default_origin": "manual",
                 "default_company_id": self.other_company.id,
+                "default_has_rate": True,
+                "default_rate": 9.0,
+                "default_description": "injected",
             },
         )
         self.assertEqual(response.json(), {"created": 1, "skipped": 0, "errors": []}, response.text)
@@ -123,6 +126,9 @@ class TestConsumptionIntegrityApi(HttpCase):
                     "active": True,
                     "origin": "api",
                     "company_id": self.company.id,
+                    "has_rate": False,
+                    "rate": 0.0,
+                    "description": False,
                 }
             ],
         )
