@@ -31,7 +31,9 @@ class TestPortalTour(HttpCase):
         ])
         Record.create({"partner_id": customer.id, "product_id": product.id, "date": "2026-04-02",
                        "quantity": 40, "description": "Portal tour April calls"})
-        cls.invoice = cls.env["account.move"].create({
+        # As the billing engine makes it: only the engine links records to invoice lines.
+        engine_context = cls.env["consumption.billing"]._engine_context()
+        cls.invoice = cls.env["account.move"].with_context(**engine_context).create({
             "move_type": "out_invoice",
             "partner_id": customer.id,
             "invoice_date": "2026-04-01",
@@ -41,7 +43,7 @@ class TestPortalTour(HttpCase):
                 "price_unit": 0.2,
                 "consumption_record_ids": [Command.set(march.ids)],
             })],
-        })
+        }).with_env(cls.env)
         cls.invoice.action_post()
 
     def workbook_rows(self, url):

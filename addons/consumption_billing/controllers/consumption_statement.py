@@ -1,6 +1,7 @@
 from werkzeug.exceptions import Forbidden
 
 from odoo import http
+from odoo.exceptions import AccessError
 from odoo.http import content_disposition, request
 
 from ..report.consumption_statement import XLSX_MIMETYPE
@@ -12,15 +13,19 @@ class ConsumptionStatementController(http.Controller):
         type="http", auth="user", methods=["GET"],
     )
     def download_consumption_statement(self, model, document_id):
-        """The XLSX statement of an invoice or order, built with the user's own rights: a user who cannot
-        read the document or any of its consumption records gets 403 (AccessError), a missing document
-        404. Portal users get their statements from the portal (/my/invoices/<id>/statement)."""
+        """The XLSX statement of an invoice or order, built with the user's own rights. A document that
+        does not exist and one the user cannot read (or whose consumption they cannot read) get the same
+        answer, 404, so that ids cannot be probed. Portal users get their statements from the portal
+        (/my/invoices/<id>/statement)."""
         if not request.env.user._is_internal():
             raise Forbidden()
-        document = request.env[model].browse(document_id).exists()
-        if not document:
-            raise request.not_found()
-        filename, content = request.env["consumption.statement"]._build_statement(document)
+        try:
+            document = request.env[model].browse(document_id).exists()
+            if not document:
+                raise request.not_found()
+            filename, content = request.env["consumption.statement"]._build_statement(document)
+        except AccessError:
+            raise request.not_found() from None
         return request.make_response(content, headers=[
             ("Content-Type", XLSX_MIMETYPE),
             ("Content-Disposition", content_disposition(filename)),

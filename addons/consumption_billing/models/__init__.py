@@ -12,6 +12,7 @@ from . import (
     consumption_source,
     consumption_source_fetch,
     consumption_source_run,
+    ir_http,
     res_company,
     res_config_settings,
     res_partner,

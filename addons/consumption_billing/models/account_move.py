@@ -1,18 +1,11 @@
-from odoo import models
+from collections import defaultdict
 
-from .consumption_record import BILLING_ENGINE_WRITE
+from odoo import models
 
 
 class AccountMove(models.Model):
     _name = "account.move"
     _inherit = ["account.move", "consumption.document.mixin"]
-
-    def _consumption_records(self):
-        # sudo: the records follow their invoice whoever posts, resets or cancels it (an accountant may
-        # work in a company switcher state where some records are hidden); only links are written.
-        return self.sudo().invoice_line_ids.consumption_record_ids.with_context(
-            consumption_billing_write=BILLING_ENGINE_WRITE
-        )
 
     def write(self, vals):
         self._check_consumption_party_change(vals)
@@ -21,8 +14,13 @@ class AccountMove(models.Model):
     def _post(self, soft=True):
         """Posting a customer invoice bills its consumption: billed, and pointing at the invoice."""
         posted = super()._post(soft)
-        for move in posted.filtered(lambda move: move.move_type == "out_invoice"):
-            move._consumption_records().write({"billed": True, "invoice_id": move.id})
+        invoices = posted.filtered(lambda move: move.move_type == "out_invoice")
+        records = invoices._consumption_records()
+        ids_by_invoice = defaultdict(list)
+        for record in records:
+            ids_by_invoice[record.invoice_line_id.move_id.id].append(record.id)
+        for invoice_id, record_ids in ids_by_invoice.items():
+            records.browse(record_ids).write({"billed": True, "invoice_id": invoice_id})
         return posted
 
     def button_draft(self):

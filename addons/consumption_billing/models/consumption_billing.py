@@ -7,10 +7,13 @@ from collections import defaultdict
 from babel.dates import format_date
 
 from odoo import Command, api, fields, models
+from odoo.addons.pricelist_priority.models.billing_price_source_mixin import PRICE_SOURCE_WRITE
 from odoo.exceptions import UserError
 from odoo.fields import Domain
 from odoo.tools import SQL, date_utils, float_round
 from odoo.tools.misc import babel_locale_parse
+
+from .consumption_record import BILLING_ENGINE_WRITE
 
 GROUPINGS = ("period", "month")
 # Not billed, not pointing at an invoice (filled by hand or by posting), not reserved by a document line.
@@ -29,8 +32,9 @@ class ConsumptionBilling(models.AbstractModel):
     _description = "Consumption Billing Engine"
 
     @api.model
-    def prepare_billing(self, requests):
-        """Billing lines of the unbilled consumption of each request, locked against concurrent billing.
+    def _prepare_billing(self, requests, lock=True):
+        """Billing lines of the unbilled consumption of each request, locked against concurrent billing
+        (``lock`` False: no row locks, for previews, which bill nothing).
 
         ``requests``: list of dicts with ``partner_id``, ``date_from``, ``date_to`` (inclusive),
         ``company_id``
@@ -43,12 +47,10 @@ class ConsumptionBilling(models.AbstractModel):
         (the highest rate among the line's records, each priced at the line's cumulated quantity),
         ``price_source``, ``rule_id``, ``currency_id``, ``name``, ``record_ids``, ``date_from``, ``date_to``.
         A record is on one line of one request only, even when requests overlap.
-        """
-        return self._prepare_billing(requests, lock=True)
 
-    @api.model
-    def _prepare_billing(self, requests, lock):
-        """prepare_billing() without row locks when ``lock`` is False: for previews, which bill nothing."""
+        Internal: the documents created from these lines link the records, in the context given by
+        ``_engine_context()``.
+        """
         requests = [self._check_request(index, request) for index, request in enumerate(requests)]
         records_by_request = self._select_unbilled(requests, lock)
         lines_by_request = [
@@ -299,13 +301,13 @@ class ConsumptionBilling(models.AbstractModel):
     # ------------------------------------------------------------------------------------------------
 
     @api.model
-    def invoice_line_values(self, billing_line):
+    def _invoice_line_values(self, billing_line):
         """Values of an account.move.line (in invoice_line_ids) billing the line's records. Taxes and
         accounts come from Odoo's own computation (product taxes mapped by the fiscal position)."""
         return self._document_line_values(billing_line, quantity=billing_line["quantity"])
 
     @api.model
-    def sale_line_values(self, billing_line):
+    def _sale_line_values(self, billing_line):
         """Values of a sale.order.line billing the line's records; its quantity is delivered (consumed), so
         the order can be invoiced whatever the product's invoicing policy. Its price is net: without the
         explicit zero discount, Odoo would turn a percentage rule of the price list, already applied, into
@@ -316,6 +318,15 @@ class ConsumptionBilling(models.AbstractModel):
             qty_delivered=billing_line["quantity"],
             discount=0.0,
         )
+
+    @api.model
+    def _engine_context(self):
+        """The context in which documents are created from billing lines: the records' links and the
+        lines' price sources are written by the engine (markers no RPC caller can forge)."""
+        return {
+            "consumption_billing_write": BILLING_ENGINE_WRITE,
+            "billing_price_source_write": PRICE_SOURCE_WRITE,
+        }
 
     @api.model
     def _document_line_values(self, billing_line, **quantities):
@@ -332,7 +343,7 @@ class ConsumptionBilling(models.AbstractModel):
         }
 
     @api.model
-    def analytic_line_values(self):
+    def _analytic_line_values(self):
         """Values to add to every line of one billing run: ``analytic_distribution`` False when the database
         has no analytic distribution model, where Odoo would look one up for each new line and find none
         (most of a line's cost when billing 100,000 records); nothing when a model exists."""

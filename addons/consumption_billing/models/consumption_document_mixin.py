@@ -2,6 +2,10 @@ from odoo import fields, models
 from odoo.exceptions import UserError
 
 from ..report.consumption_statement import DOCUMENT_LINKS
+from .consumption_record import BILLING_ENGINE_WRITE
+
+# The document's lines that carry consumption records.
+DOCUMENT_LINES = {"account.move": "invoice_line_ids", "sale.order": "order_line"}
 
 
 class ConsumptionDocumentMixin(models.AbstractModel):
@@ -29,6 +33,20 @@ class ConsumptionDocumentMixin(models.AbstractModel):
     def _consumption_path(self):
         """``invoice_line_id.move_id`` or ``sale_line_id.order_id``: from a record to this document."""
         return ".".join(DOCUMENT_LINKS[self._name])
+
+    def _consumption_records(self):
+        """The records billed on these documents' lines, as the release paths and posting update them:
+        archived ones included (they were billed all the same), of each document's own company only,
+        ready for the engine's writes.
+
+        sudo: the records follow their document whoever posts, resets, cancels or invoices it (an
+        accountant may not see every record in the company switcher); only their links are written, and
+        a record of another company is never touched through a document."""
+        record_field = DOCUMENT_LINKS[self._name][0]
+        lines = self.sudo().with_context(active_test=False)[DOCUMENT_LINES[self._name]]
+        return lines.consumption_record_ids.filtered(
+            lambda record: record.company_id == record[record_field].company_id
+        ).with_context(consumption_billing_write=BILLING_ENGINE_WRITE)
 
     def _consumption_party_changes(self, vals):
         """The documents of ``self`` whose customer (commercial entity), company or currency ``vals``

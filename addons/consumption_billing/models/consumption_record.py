@@ -10,7 +10,11 @@ from odoo.tools import SQL, unique
 DATE_WINDOW_PAST_YEARS = 10
 DATE_WINDOW_FUTURE_YEARS = 1
 
-# What decides the amount billed and where it was billed: frozen once the record is on a posted invoice.
+# Largest quantity or rate a record takes: beyond it a value is a typo or an overflow, never consumption.
+NUMBER_MAX = 1e12
+
+# What decides the amount billed and where it was billed: frozen once the record is on a posted invoice
+# or reserved by a document line.
 BILLING_FIELDS = frozenset(
     {
         "partner_id",
@@ -32,12 +36,35 @@ BILLING_FIELDS = frozenset(
 # get it summed per group by this aggregate, computed from the grouped records.
 AMOUNT_PREVIEW_SUM = "amount_preview:sum"
 
-# Marker the billing engine puts in the context to update the links of invoiced records. It is a Python
-# object, so no external caller (JSON-RPC, XML-RPC, JSON-2 "context") can forge it.
+# What a posted invoice shows of a record besides its billing fields (the statement prints it).
+POSTED_FIELDS = BILLING_FIELDS | {"description"}
+
+# Links to the document lines billing a record: written by the billing engine and its release paths only.
+ENGINE_FIELDS = frozenset({"invoice_line_id", "sale_line_id"})
+
+# Fields pointing at a billing document.
+LINK_FIELDS = ("invoice_line_id", "sale_line_id", "invoice_id")
+NUMBER_FIELDS = ("quantity", "rate")
+
+# Marker the billing engine puts in the context to write the links of records (ENGINE_FIELDS, and billed
+# and invoice_id at posting). It is a Python object, so no external caller (JSON-RPC, XML-RPC, JSON-2
+# "context", import) can forge it.
 BILLING_ENGINE_WRITE = object()
 
 
 class ConsumptionRecord(models.Model):
+    """A quantity of a product a customer consumed, billed once.
+
+    Who may write what:
+    - The links to the document lines billing a record (ENGINE_FIELDS) are written by the billing engine
+      and its release paths only, recognized by BILLING_ENGINE_WRITE in the context (a Python object no
+      RPC, import or context default can carry), and always to a line of the record's own company.
+    - A user may still tick *Billed* to keep a record out of every billing, or choose by hand the posted
+      customer invoice of the same customer and company that billed it.
+    - A record on a posted invoice is frozen (billing fields and description), a record reserved by a
+      draft invoice line or an order line keeps its billing fields; neither can be deleted.
+    """
+
     _name = "consumption.record"
     _description = "Consumption Record"
     _order = "date desc, id desc"
@@ -95,8 +122,9 @@ class ConsumptionRecord(models.Model):
         index="btree_not_null",
         ondelete="set null",
         check_company=True,
-        domain=[("move_type", "in", ("out_invoice", "out_refund"))],
-        help="The invoice this consumption was billed in.",
+        domain=[("move_type", "=", "out_invoice"), ("state", "=", "posted")],
+        help="The invoice this consumption was billed in: set when the invoice is posted, or chosen by hand "
+        "among the posted invoices of the customer.",
     )
     sale_line_id = fields.Many2one(
         "sale.order.line",
@@ -135,7 +163,15 @@ class ConsumptionRecord(models.Model):
     is_locked = fields.Boolean(
         string="Invoiced",
         compute="_compute_is_locked",
-        help="On a posted invoice: its billing fields can no longer change.",
+        compute_sudo=True,
+        help="On a posted invoice: its billing fields and description can no longer change.",
+    )
+    is_reserved = fields.Boolean(
+        string="Reserved",
+        compute="_compute_is_locked",
+        compute_sudo=True,
+        help="On a draft invoice or an order line: its billing fields cannot change until the line is "
+        "removed or its document deleted or cancelled.",
     )
     price_unit_preview = fields.Float(
         string="Unit Price",
@@ -158,13 +194,14 @@ class ConsumptionRecord(models.Model):
         help="Quantity x unit price: what billing this record alone would charge.",
     )
 
+    # "quantity <= 1e12" also refuses NaN, which PostgreSQL sorts above every number.
     _quantity_positive = models.Constraint(
-        "CHECK (quantity > 0)",
-        "The quantity of a consumption must be greater than zero.",
+        "CHECK (quantity > 0 AND quantity <= 1e12)",
+        "The quantity of a consumption must be greater than zero and at most 1e12.",
     )
     _rate_not_negative = models.Constraint(
-        "CHECK (rate IS NULL OR rate >= 0)",
-        "The rate of a consumption cannot be negative.",
+        "CHECK (rate IS NULL OR (rate >= 0 AND rate <= 1e12))",
+        "The rate of a consumption cannot be negative or above 1e12.",
     )
     _external_ref_company_uniq = models.UniqueIndex(
         "(company_id, external_ref) WHERE external_ref IS NOT NULL",
@@ -178,12 +215,13 @@ class ConsumptionRecord(models.Model):
             if product_uom and not (record.uom_id and record._uom_compatible(product_uom, record.uom_id)):
                 record.uom_id = product_uom
 
-    @api.depends("invoice_id.state", "invoice_line_id.parent_state")
+    @api.depends("invoice_id.state", "invoice_line_id.parent_state", "sale_line_id")
     def _compute_is_locked(self):
         for record in self:
             record.is_locked = (
                 record.invoice_id.state == "posted" or record.invoice_line_id.parent_state == "posted"
             )
+            record.is_reserved = not record.is_locked and bool(record.invoice_line_id or record.sale_line_id)
 
     @api.depends("product_id", "date")
     def _compute_display_name(self):
@@ -339,34 +377,177 @@ class ConsumptionRecord(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
-        return super().create([self._normalize_rate_values(dict(vals), creating=True) for vals in vals_list])
+        vals_list = [self._normalize_rate_values(dict(vals), creating=True) for vals in vals_list]
+        engine = self._is_billing_engine()
+        for vals in vals_list:
+            self._check_number_values(vals)
+            if not engine:
+                given = {fname for fname in ENGINE_FIELDS if vals.get(fname)}
+                given |= {fname for fname in ENGINE_FIELDS if self.env.context.get(f"default_{fname}")}
+                if given:
+                    raise UserError(self._engine_fields_message(given))
+        records = super().create(vals_list)
+        if engine:
+            for record, vals in zip(records, vals_list, strict=True):
+                record._check_link_companies(vals)
+        else:
+            # The stored values too: an ir.default could also give links.
+            records._check_no_engine_links()
+            records.filtered("invoice_id")._check_invoices_chosen_by_hand()
+        return records
 
     def write(self, vals):
         vals = self._normalize_rate_values(dict(vals), creating=False)
-        if (
-            BILLING_FIELDS.intersection(vals)
-            and self.env.context.get("consumption_billing_write") is not BILLING_ENGINE_WRITE
-        ):
-            self._check_not_locked(self.env._("edit its billing fields"))
+        self._check_number_values(vals)
+        if self._is_billing_engine():
+            self._check_link_companies(vals)
+            return super().write(vals)
+        engine_fields = ENGINE_FIELDS.intersection(vals)
+        if engine_fields:
+            raise UserError(self._engine_fields_message(engine_fields))
+        self._check_not_locked(vals)
+        if vals.get("invoice_id"):
+            self._check_invoices_chosen_by_hand(vals)
         return super().write(vals)
 
-    @api.ondelete(at_uninstall=False)
-    def _unlink_except_invoiced(self):
-        self._check_not_locked(self.env._("delete it"))
+    @api.model
+    def _is_billing_engine(self):
+        return self.env.context.get("consumption_billing_write") is BILLING_ENGINE_WRITE
 
-    def _check_not_locked(self, action):
-        locked = self.filtered("is_locked")
-        if locked:
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_invoiced_or_reserved(self):
+        self._check_not_locked(None)
+
+    @api.model
+    def _check_number_values(self, vals):
+        """NaN, infinities and huge numbers are typos or attacks: refused before anything is stored (the
+        database constraint would only see them after Python failed to round them)."""
+        for fname in NUMBER_FIELDS:
+            value = vals.get(fname)
+            # "not <=": also true for NaN; exact for integers too large for a float.
+            is_number = isinstance(value, (int, float)) and not isinstance(value, bool)
+            if is_number and not abs(value) <= NUMBER_MAX:
+                raise ValidationError(
+                    self.env._(
+                        "%(field)s of a consumption must be a finite number of at most %(max)s; got "
+                        "%(value)s.",
+                        field=self._fields[fname]._description_string(self.env),
+                        max=f"{NUMBER_MAX:g}",
+                        value=value,
+                    )
+                )
+
+    @api.model
+    def _engine_fields_message(self, fnames):
+        return self.env._(
+            "%(fields)s of a consumption record are set by billing only (adding consumption to an invoice "
+            "or an order, posting, resetting or cancelling the document): they cannot be written "
+            "directly. To keep a record out of billing, tick Billed.",
+            fields=", ".join(
+                sorted(self._fields[fname]._description_string(self.env) for fname in fnames)
+            ),
+        )
+
+    def _check_no_engine_links(self):
+        linked = self.filtered(lambda record: record.invoice_line_id or record.sale_line_id)
+        if linked:
             raise UserError(
-                self.env._(
-                    "%(record)s is billed on the posted invoice %(invoice)s: you cannot %(action)s. "
-                    "Archive it, or reset the invoice to draft (or issue a credit note) first.",
-                    record=locked[0].display_name,
-                    invoice=(locked[0].invoice_id or locked[0].invoice_line_id.move_id).display_name,
-                    action=action,
+                self._engine_fields_message(
+                    [fname for fname in ENGINE_FIELDS if any(linked.mapped(fname))]
                 )
             )
 
+    def _check_link_companies(self, vals):
+        """A record is billed in its own company only, whoever links it (``vals``: the values written).
+        sudo: only the companies of the records and documents are read."""
+        for fname in LINK_FIELDS:
+            if not vals.get(fname):
+                continue
+            document = self.env[self._fields[fname].comodel_name].sudo().browse(vals[fname])
+            company = self.company_id.browse(vals["company_id"]) if vals.get("company_id") else None
+            wrong = self.sudo().filtered(
+                lambda record, company=company, document=document: (company or record.company_id)
+                != document.company_id
+            )
+            if wrong:
+                raise UserError(
+                    self.env._(
+                        "%(record)s belongs to %(company)s: it cannot be billed by %(document)s of "
+                        "another company.",
+                        record=wrong[0].display_name,
+                        company=(company or wrong[0].company_id).display_name,
+                        document=document.display_name,
+                    )
+                )
+
+    def _check_invoices_chosen_by_hand(self, vals=None):
+        """An invoice chosen by hand says where a record was billed: a posted customer invoice of the
+        record's customer and company, that the user can read. With ``vals``, checked before they are
+        written."""
+        vals = vals or {}
+        for record in self:
+            invoice, partner, company = (
+                record[fname].browse(vals[fname]) if fname in vals else record[fname]
+                for fname in ("invoice_id", "partner_id", "company_id")
+            )
+            invoice.check_access("read")
+            if not (
+                invoice.move_type == "out_invoice"
+                and invoice.state == "posted"
+                and invoice.company_id == company
+                and invoice.commercial_partner_id == partner.commercial_partner_id
+            ):
+                raise UserError(
+                    self.env._(
+                        "The invoice of %(record)s must be a posted customer invoice of %(customer)s in "
+                        "%(company)s; %(invoice)s is not one. Leave the invoice empty and tick Billed to "
+                        "keep the record out of billing.",
+                        record=record.display_name,
+                        customer=partner.commercial_partner_id.display_name,
+                        company=company.display_name,
+                        invoice=invoice.display_name,
+                    )
+                )
+
+    def _check_not_locked(self, vals):
+        """Refuse to change (``vals``) or delete (``vals`` None) a record that a posted invoice billed or
+        a document line reserves."""
+        if vals is None:
+            action = self.env._("delete it")
+        elif POSTED_FIELDS.intersection(vals):
+            action = self.env._("edit its billing fields or description")
+        else:
+            return
+        # sudo: the user may not read invoices or orders; only their names are shown.
+        locked = self.sudo().filtered("is_locked")
+        if locked:
+            record = locked[0]
+            raise UserError(
+                self.env._(
+                    "%(record)s is billed on the posted invoice %(invoice)s: you cannot %(action)s. Reset "
+                    "the invoice to draft or cancel it first; a credit note does not release it. "
+                    "Archiving hides the record but leaves it billed.",
+                    record=record.display_name,
+                    invoice=(record.invoice_id or record.invoice_line_id.move_id).display_name,
+                    action=action,
+                )
+            )
+        if vals is not None and not BILLING_FIELDS.intersection(vals):
+            return
+        reserved = self.sudo().filtered("is_reserved")
+        if reserved:
+            record = reserved[0]
+            raise UserError(
+                self.env._(
+                    "%(record)s is reserved by %(document)s: you cannot %(action)s. Remove its line from "
+                    "the document, or delete or cancel the document first.",
+                    record=record.display_name,
+                    document=(record.invoice_line_id.move_id or record.sale_line_id.order_id).display_name,
+                    action=self.env._("delete it")
+                    if vals is None
+                    else self.env._("edit its billing fields"),
+                )
+            )
     @api.onchange("invoice_id")
     def _onchange_invoice_id(self):
         if self.invoice_id:

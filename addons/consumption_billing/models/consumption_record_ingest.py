@@ -4,7 +4,6 @@ Kept apart from the record's definition because it is a pipeline of its own: che
 every reference with one query per kind, then insert everything with one SQL statement.
 """
 
-import math
 import re
 from datetime import date, datetime
 
@@ -12,6 +11,8 @@ from odoo import api, models
 from odoo.exceptions import UserError
 from odoo.fields import Domain
 from odoo.tools import SQL, float_round
+
+from .consumption_record import NUMBER_MAX
 
 INGEST_MAX_ROWS = 10_000
 EXTERNAL_REF_MAX_LENGTH = 255
@@ -22,7 +23,13 @@ TEXT_KEYS = (("uom", 64), ("external_ref", EXTERNAL_REF_MAX_LENGTH), ("descripti
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 VAT_SEPARATORS = re.compile(r"[\s.\-/]")
 
-# Columns that vary per row; every other column gets the constant value create() would give it.
+# Columns written by the database or by _ingest_constant_values() itself.
+MAGIC_COLUMNS = frozenset({"id", "create_uid", "create_date", "write_uid", "write_date"})
+# Billing fields an ingested row never gets, whatever their defaults: it is new, unbilled and unlinked.
+INGEST_EMPTY_FIELDS = frozenset({"billed", "invoice_id", "invoice_line_id", "sale_line_id"})
+
+# Columns that vary per row; every other column gets the constant value create() would give it without
+# any default from the caller.
 ROW_FIELDS = (
     "partner_id",
     "product_id",
@@ -37,7 +44,8 @@ ROW_FIELDS = (
 
 
 def _is_number(value):
-    return (type(value) is int or type(value) is float) and math.isfinite(value)
+    """An int or float within NUMBER_MAX: not NaN, not infinite (exact for huge integers too)."""
+    return (type(value) is int or type(value) is float) and abs(value) <= NUMBER_MAX
 
 
 def _array_element(value):
@@ -161,7 +169,10 @@ class ConsumptionRecord(models.Model):
 
         quantity = row.get("quantity")
         if not _is_number(quantity):
-            error("quantity", self.env._("Required: a number greater than 0."))
+            error(
+                "quantity",
+                self.env._("Required: a number greater than 0 and at most %(max)s.", max=f"{NUMBER_MAX:g}"),
+            )
         else:
             if type(quantity) is not int:
                 quantity = float_round(quantity, precision_digits=limits["quantity_digits"])
@@ -180,7 +191,13 @@ class ConsumptionRecord(models.Model):
         rate = row.get("rate")
         if rate is not None:
             if not _is_number(rate) or rate < 0:
-                error("rate", self.env._("The rate must be a number, 0 or more (leave it out: no own rate)."))
+                error(
+                    "rate",
+                    self.env._(
+                        "The rate must be a number from 0 to %(max)s (leave it out: no own rate).",
+                        max=f"{NUMBER_MAX:g}",
+                    ),
+                )
             else:
                 values["rate"] = (
                     rate if type(rate) is int else float_round(rate, precision_digits=limits["rate_digits"])
@@ -397,6 +414,34 @@ class ConsumptionRecord(models.Model):
     # ------------------------------------------------------------------------------------------------
 
     @api.model
+    def _ingest_constant_values(self):
+        """The values every row gets besides its own: the company, the origin, the magic columns and the
+        static default of each other stored field (an active, unbilled, unlinked record). Never a default
+        of the caller's context (``default_*``) or of ir.default: an RPC caller would otherwise store
+        billed or linked records, or any value, with no check at all."""
+        values = {}
+        for fname, field in self._fields.items():
+            if not (field.store and field.column_type) or fname in ROW_FIELDS or fname in MAGIC_COLUMNS:
+                continue
+            if field.compute and field.precompute:
+                # A field computed from each row's values would need code here to stay exact.
+                raise NotImplementedError(f"ingest() cannot compute {fname} per row")
+            if fname in INGEST_EMPTY_FIELDS:
+                values[fname] = False
+            elif field.default:
+                values[fname] = field.default(self)
+        now = self.env.cr.now()
+        values.update(
+            company_id=self.env.company.id,
+            origin="api",
+            create_uid=self.env.uid,
+            create_date=now,
+            write_uid=self.env.uid,
+            write_date=now,
+        )
+        return values
+
+    @api.model
     def _ingest_insert(self, parsed):
         """Insert the rows with the exact column values create() would store, skipping existing
         external references through the unique index (ON CONFLICT DO NOTHING: a concurrent call
@@ -406,17 +451,10 @@ class ConsumptionRecord(models.Model):
         row_fields = list(ROW_FIELDS)
         for values in parsed:
             values["has_rate"] = "rate" in values
-        sample = {fname: parsed[0].get(fname) for fname in row_fields}
-        sample.update(company_id=self.env.company.id, origin="api")
-        [create_values] = self._prepare_create_values([sample])
-        precomputed = {field.name for field in create_values.pop("__precomputed__", ())}
-        if precomputed:
-            # A field computed from each row's values would need code here to stay exact.
-            raise NotImplementedError(f"ingest() cannot compute {precomputed} per row")
+        constants = self._ingest_constant_values()
         constant_columns = {
-            fname: self._fields[fname].convert_to_column_insert(value, self, create_values)
-            for fname, value in create_values.items()
-            if fname not in row_fields and self._fields[fname].column_type
+            fname: self._fields[fname].convert_to_column_insert(value, self, constants)
+            for fname, value in constants.items()
         }
         self.env.flush_all()
         columns = [*row_fields, *constant_columns]

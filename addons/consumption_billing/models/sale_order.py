@@ -23,10 +23,15 @@ class SaleOrder(models.Model):
 
     def _action_cancel(self):
         """A cancelled order releases its consumption that no posted invoice billed (its draft invoices
-        are cancelled by Odoo, which releases them there too)."""
+        are cancelled by Odoo, which releases them there too), archived records included."""
         result = super()._action_cancel()
-        # sudo: the records follow their order whoever cancels it; only the link is written.
-        self.sudo().order_line.consumption_record_ids.filtered(lambda record: not record.billed).with_context(
-            consumption_billing_write=BILLING_ENGINE_WRITE
-        ).write({"sale_line_id": False})
+        self._consumption_records().filtered(lambda record: not record.billed).write({"sale_line_id": False})
         return result
+
+    def _create_invoices(self, grouped=False, final=False, date=None):
+        """The invoice lines take over the consumption of their order lines (see
+        ``sale.order.line._prepare_invoice_line``): a link only the engine writes."""
+        moves = super(
+            SaleOrder, self.with_context(consumption_billing_write=BILLING_ENGINE_WRITE)
+        )._create_invoices(grouped=grouped, final=final, date=date)
+        return moves.with_env(self.env)

@@ -14,10 +14,13 @@ class SaleOrderLine(models.Model):
 
     def _prepare_invoice_line(self, **optional_values):
         """The invoice line of a consumption line carries its records (those not already on another
-        invoice), so posting the invoice bills them, and the same description as the order line."""
+        invoice, archived ones included, of the order's company), so posting the invoice bills them, and
+        the same description as the order line."""
         values = super()._prepare_invoice_line(**optional_values)
         # sudo: whoever invoices the order (a salesperson) hands its consumption over to the invoice.
-        records = self.sudo().consumption_record_ids.filtered(lambda record: not record.invoice_line_id)
+        records = self.sudo().with_context(active_test=False).consumption_record_ids.filtered(
+            lambda record: not record.invoice_line_id and record.company_id == self.company_id
+        )
         if records and values.get("display_type") == "product":
             values["consumption_record_ids"] = [Command.set(records.ids)]
             values["name"] = self.name

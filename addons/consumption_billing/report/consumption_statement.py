@@ -56,14 +56,24 @@ class ConsumptionStatement(models.AbstractModel):
     @api.model
     def _consumption_records(self, document):
         """The consumption records billed on the document, archived ones included (they were billed all
-        the same). Readable by the current user or AccessError: ids are looked up without record rules
-        only so that a record hidden from the user makes the statement fail instead of silently dropping
-        out of its totals; nothing is read through that lookup."""
+        the same), of the document's company (the only ones billing may link to it). Readable by the
+        current user or AccessError: ids are looked up without record rules only so that a record hidden
+        from the user makes the statement fail instead of silently dropping out of its totals; nothing is
+        read through that lookup."""
         document.ensure_one()
         document.check_access("read")
         record_field, parent_field = DOCUMENT_LINKS[document._name]
         Record = self.env["consumption.record"].with_context(active_test=False)
-        record_ids = Record.sudo().search([(f"{record_field}.{parent_field}", "=", document.id)]).ids
+        record_ids = (
+            Record.sudo()
+            .search(
+                [
+                    (f"{record_field}.{parent_field}", "=", document.id),
+                    ("company_id", "=", document.company_id.id),
+                ]
+            )
+            .ids
+        )
         records = Record.browse(record_ids)
         records.check_access("read")
         return records

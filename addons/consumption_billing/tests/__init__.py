@@ -7,6 +7,8 @@ from . import (
     test_consumption_import,
     test_consumption_ingest,
     test_consumption_lifecycle,
+    test_consumption_integrity,
+    test_consumption_integrity_api,
     test_consumption_record,
     test_consumption_source,
     test_consumption_source_api,

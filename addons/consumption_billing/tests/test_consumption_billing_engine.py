@@ -26,7 +26,7 @@ class TestConsumptionBillingEngine(ConsumptionCase):
         }
 
     def bill(self, **values):
-        return self.Engine.prepare_billing([self.request(**values)])[0]
+        return self.Engine._prepare_billing([self.request(**values)])[0]
 
     def test_one_line_per_product_with_cumulated_quantity(self):
         phone = self.Record.create(
@@ -183,7 +183,8 @@ class TestConsumptionBillingEngine(ConsumptionCase):
             )
         )
         order = self.env["sale.order"].create({"partner_id": self.customer.id})
-        self.Record.create(
+        # Reserved by an order line, as only the engine links records.
+        self.Record.with_context(**self.Engine._engine_context()).create(
             self.record_values(
                 sale_line_id=self.env["sale.order.line"]
                 .create(
@@ -205,7 +206,7 @@ class TestConsumptionBillingEngine(ConsumptionCase):
 
     def test_a_record_is_on_one_request_only(self):
         record = self.Record.create(self.record_values())
-        first, second = self.Engine.prepare_billing(
+        first, second = self.Engine._prepare_billing(
             [self.request(), self.request(partner_id=self.contact.id)]
         )
         self.assertEqual(first[0]["record_ids"], record.ids)
@@ -215,7 +216,7 @@ class TestConsumptionBillingEngine(ConsumptionCase):
         self.Record.create(
             [self.record_values(), self.record_values(partner_id=self.customer_b.id, quantity=7)]
         )
-        alpha, beta, nobody = self.Engine.prepare_billing(
+        alpha, beta, nobody = self.Engine._prepare_billing(
             [
                 self.request(),
                 self.request(partner_id=self.customer_b.id),
@@ -240,7 +241,7 @@ class TestConsumptionBillingEngine(ConsumptionCase):
             )
             self.env.invalidate_all()
             queries_before = self.cr.sql_log_count
-            [lines] = self.Engine.prepare_billing([self.request(partner_id=customer.id)])
+            [lines] = self.Engine._prepare_billing([self.request(partner_id=customer.id)])
             self.assertEqual(sum(len(line["record_ids"]) for line in lines), count)
             return self.cr.sql_log_count - queries_before
 

@@ -172,11 +172,11 @@ class TestConsumptionBillingFlows(ConsumptionCase):
         self.assertEqual(set(self.march.mapped("billed")), {False})
         self.assertFalse(self.march.invoice_id)
         self.assertEqual(self.march.invoice_line_id.move_id, invoice, "still reserved by the draft invoice")
-        self.assertFalse(self.env["consumption.billing"].prepare_billing([self._request()])[0])
+        self.assertFalse(self.env["consumption.billing"]._prepare_billing([self._request()])[0])
 
         invoice.button_cancel()
         self.assertFalse(self.march.invoice_line_id, "the cancelled invoice released them")
-        self.assertEqual(len(self.env["consumption.billing"].prepare_billing([self._request()])[0]), 2)
+        self.assertEqual(len(self.env["consumption.billing"]._prepare_billing([self._request()])[0]), 2)
 
     def test_removing_the_line_or_deleting_the_draft_invoice_releases(self):
         invoice = self.draft_invoice()
@@ -372,7 +372,7 @@ class TestConsumptionBillingFlows(ConsumptionCase):
         )
         engine_b = self.env["consumption.billing"].with_user(user_b).with_company(self.other_company)
         self.assertEqual(
-            engine_b.prepare_billing([self._request(company_id=self.company.id)]),
+            engine_b._prepare_billing([self._request(company_id=self.company.id)]),
             [[]],
             "company A's consumption is invisible to a user of company B",
         )

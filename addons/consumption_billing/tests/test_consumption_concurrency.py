@@ -128,7 +128,7 @@ class TestConcurrentBilling(ConcurrentTransactionCase):
 
         def bill_and_commit(env):
             engine = env["consumption.billing"]
-            [lines] = engine.prepare_billing(
+            [lines] = engine._prepare_billing(
                 [
                     {
                         "partner_id": self.customer_id,
@@ -139,10 +139,10 @@ class TestConcurrentBilling(ConcurrentTransactionCase):
                 ]
             )
             if lines:
-                env["sale.order"].create(
+                env["sale.order"].with_context(**engine._engine_context()).create(
                     {
                         "partner_id": self.customer_id,
-                        "order_line": [Command.create(engine.sale_line_values(line)) for line in lines],
+                        "order_line": [Command.create(engine._sale_line_values(line)) for line in lines],
                     }
                 )
             results[key] = sum(len(line["record_ids"]) for line in lines)

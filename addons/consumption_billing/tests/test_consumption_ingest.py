@@ -2,6 +2,7 @@ from datetime import date
 
 from freezegun import freeze_time
 
+from odoo import Command
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
 
@@ -265,3 +266,80 @@ class TestConsumptionIngest(ConsumptionCase):
     def test_user_cannot_ingest_for_a_customer_of_another_company(self):
         result = self.Record.with_user(self.consumption_user).ingest([self.row(partner="CUST-GAMMA")])
         self.assertEqual([(e["index"], e["field"]) for e in result["errors"]], [(0, "partner")])
+
+    def test_context_defaults_never_reach_the_insert(self):
+        """ingest() inserts in SQL: a default of the caller's context would be stored on every row with no
+        check at all (billed, linked to another company's documents, archived...). None is."""
+        posted = self.env["account.move"].create(
+            {
+                "move_type": "out_invoice",
+                "partner_id": self.customer.id,
+                "invoice_date": "2026-03-31",
+                "invoice_line_ids": [Command.create({"product_id": self.phone.id, "price_unit": 1.0})],
+            }
+        )
+        posted.action_post()
+        order = self.env["sale.order"].create(
+            {"partner_id": self.customer.id, "order_line": [Command.create({"product_id": self.phone.id})]}
+        )
+        defaults = {
+            "default_invoice_id": posted.id,
+            "default_invoice_line_id": posted.invoice_line_ids.id,
+            "default_sale_line_id": order.order_line.id,
+            "default_billed": True,
+            "default_active": False,
+            "default_has_rate": True,
+            "default_rate": 9.0,
+            "default_company_id": self.other_company.id,
+            "default_origin": "manual",
+            "default_description": "injected",
+            "default_uom_id": self.pack.id,
+            "default_partner_id": self.customer_b.id,
+            "default_external_ref": "injected",
+            # not even a field without a column
+            "default_amount_preview": 5.0,
+            "default_is_locked": True,
+        }
+        expected = {
+            "invoice_id": False,
+            "invoice_line_id": False,
+            "sale_line_id": False,
+            "billed": False,
+            "active": True,
+            "has_rate": False,
+            "rate": 0.0,
+            "company_id": self.company.id,
+            "origin": "api",
+            "description": False,
+            "uom_id": self.unit.id,
+            "partner_id": self.customer.id,
+        }
+        Record = self.Record.with_user(self.consumption_user)
+        for key, value in defaults.items():
+            with self.subTest(key=key):
+                ref = f"CTX-{key}"
+                result = Record.with_context(**{key: value}).ingest([self.row(external_ref=ref)])
+                self.assertEqual(result, {"created": 1, "skipped": 0, "errors": []})
+                self.assertRecordValues(self.ingested([ref]), [expected])
+
+    def test_ir_defaults_never_reach_the_insert(self):
+        IrDefault = self.env["ir.default"]
+        IrDefault.set("consumption.record", "billed", True)
+        IrDefault.set("consumption.record", "active", False)
+        IrDefault.set("consumption.record", "description", "from ir.default")
+        self.assertTrue(self.Record.create(self.record_values()).billed, "ir.default applies to create()")
+        self.Record.with_user(self.consumption_user).ingest([self.row(external_ref="IRD-1")])
+        self.assertRecordValues(
+            self.ingested(["IRD-1"]), [{"billed": False, "active": True, "description": False}]
+        )
+
+    def test_numbers_that_are_not_consumption_are_row_errors(self):
+        values = (float("nan"), float("inf"), -float("inf"), 1.5e12, 10**400)
+        rows = [self.row(quantity=value) for value in values] + [self.row(rate=value) for value in values]
+        result = self.Record.with_user(self.consumption_user).ingest([*rows, self.row(quantity=1e12)])
+        self.assertEqual(result["created"], 0)
+        self.assertEqual(
+            [(error["index"], error["field"]) for error in result["errors"]],
+            [(index, "quantity") for index in range(5)] + [(index, "rate") for index in range(5, 10)],
+        )
+        self.assertIn("1e+12", result["errors"][0]["message"])

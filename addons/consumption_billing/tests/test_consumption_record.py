@@ -216,13 +216,14 @@ class TestConsumptionRecord(ConsumptionCase):
             {"billed": False},
             {"invoice_id": False},
             {"date": "2026-03-11"},
+            {"description": "March calls (mobile)"},
         ):
             with self.subTest(values=values), self.assertRaisesRegex(UserError, "posted invoice"):
                 record.write(values)
         with self.assertRaisesRegex(UserError, "posted invoice"):
             record.unlink()
 
-        record.write({"description": "March calls (mobile)"})
+        self.assertEqual(record.description, "March calls", "what the posted invoice's statement prints")
         record.action_archive()
         self.assertFalse(record.active)
         self.assertEqual(record.quantity, 10)
@@ -271,7 +272,9 @@ class TestConsumptionRecord(ConsumptionCase):
 
     def test_billing_fields_of_sale_and_invoice_lines(self):
         record = self.Record.create(self.record_values())
-        order = self.env["sale.order"].create(
+        # As the billing engine creates it: only the engine links records to lines.
+        engine_context = self.env["consumption.billing"]._engine_context()
+        order = self.env["sale.order"].with_context(**engine_context).create(
             {
                 "partner_id": self.customer.id,
                 "order_line": [

@@ -37,7 +37,9 @@ class StatementCase(ConsumptionCase):
             cls.record_values(product_id=cls.bank.id, date="2026-03-01", quantity=1, rate=2.5),
             cls.record_values(product_id=cls.bank.id, date="2026-03-31", quantity=3),
         ])
-        cls.invoice = cls.env["account.move"].create({
+        # Documents as the billing engine makes them: only the engine links records and sets price sources.
+        engine_context = cls.env["consumption.billing"]._engine_context()
+        cls.invoice = cls.env["account.move"].with_context(**engine_context).create({
             "move_type": "out_invoice",
             "partner_id": cls.customer.id,
             "invoice_date": "2026-04-01",
@@ -62,13 +64,14 @@ class StatementCase(ConsumptionCase):
                 Command.create({"name": "Set-up fee", "quantity": 1, "price_unit": 50.0}),
             ],
         })
+        cls.invoice = cls.invoice.with_env(cls.env)
         cls.phone_line, cls.bank_line, cls.fee_line = cls.invoice.invoice_line_ids.sorted("sequence")
         cls.order_records = cls.Record.create([
             cls.record_values(partner_id=cls.customer_b.id, date="2026-02-05", quantity=10),
             cls.record_values(partner_id=cls.customer_b.id, date="2026-02-14", quantity=20),
             cls.record_values(partner_id=cls.customer_b.id, date="2026-02-27", quantity=30),
         ])
-        cls.order = cls.env["sale.order"].create({
+        cls.order = cls.env["sale.order"].with_context(**engine_context).create({
             "partner_id": cls.customer_b.id,
             "date_order": "2026-03-01 10:00:00",
             "user_id": cls.salesman.id,
@@ -83,6 +86,7 @@ class StatementCase(ConsumptionCase):
                 }),
             ],
         })
+        cls.order = cls.order.with_env(cls.env)
 
     def read_statement(self, document, user=None):
         statement = self.Statement.with_user(user) if user else self.Statement
@@ -305,12 +309,19 @@ class TestConsumptionStatementAccess(StatementCase):
             self.read_statement(self.invoice, user=self.auditor)
 
     def test_record_hidden_from_the_user_refuses_the_statement(self):
-        """A record of a company the user cannot see makes the statement fail instead of silently
-        shrinking its totals below the invoice's."""
-        hidden = self.Record.create(self.record_values(
-            company_id=self.other_company.id, partner_id=self.customer.id, date="2026-03-15",
-        ))
-        self.phone_line.consumption_record_ids = [Command.link(hidden.id)]
+        """A record the user cannot read (here hidden by a record rule; one of another company can no
+        longer be linked to the document) makes the statement fail instead of silently shrinking its
+        totals below the invoice's."""
+        hidden = self.Record.create(self.record_values(date="2026-03-15", description="Confidential"))
+        self.phone_line.with_context(**self.env["consumption.billing"]._engine_context()).write(
+            {"consumption_record_ids": [Command.link(hidden.id)]}
+        )
+        self.env["ir.rule"].create({
+            "name": "Accountants do not read confidential consumption",
+            "model_id": self.env.ref("consumption_billing.model_consumption_record").id,
+            "groups": [Command.link(self.env.ref("account.group_account_invoice").id)],
+            "domain_force": "[('description', '!=', 'Confidential')]",
+        })
         self.assertTrue(self.invoice.with_user(self.accountant).has_access("read"))
         with self.assertRaises(AccessError):
             self.read_statement(self.invoice, user=self.accountant)
@@ -407,11 +418,22 @@ class TestConsumptionStatementDownload(HttpCase, StatementCase):
         sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
         self.assertEqual(sheet.cell(5, 2).value, self.invoice.name)
 
+        # Unreadable or missing: the same answer, so that ids cannot be probed.
         self.authenticate(self.auditor.login, self.auditor.login)
         response = self.url_open(f"/consumption_billing/statement/account.move/{self.invoice.id}")
-        self.assertEqual(response.status_code, 403)
+        self.assertEqual(response.status_code, 404)
         response = self.url_open(f"/consumption_billing/statement/res.partner/{self.customer.id}")
         self.assertEqual(response.status_code, 404)
+        user_b = new_test_user(
+            self.env, "stmt_http_accountant_b", groups="account.group_account_invoice",
+            company_id=self.other_company.id, company_ids=[Command.set(self.other_company.ids)],
+        )
+        self.authenticate(user_b.login, user_b.login)
+        unreadable = self.url_open(f"/consumption_billing/statement/account.move/{self.invoice.id}")
+        missing_id = self.env["account.move"].search([], order="id desc", limit=1).id + 1000
+        missing = self.url_open(f"/consumption_billing/statement/account.move/{missing_id}")
+        self.assertEqual((unreadable.status_code, missing.status_code), (404, 404))
+        self.assertEqual(unreadable.text, missing.text)
 
     def test_button_on_the_invoice_form_in_the_browser(self):
         other_invoice = self.invoice.copy()

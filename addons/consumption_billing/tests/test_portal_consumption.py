@@ -53,7 +53,9 @@ class PortalConsumptionCase(HttpCase, ConsumptionCase):
         ])
         cls.alpha_invoice = cls._invoice(cls.customer, cls.phone, cls.alpha_march, 15)
         cls.beta_invoice = cls._invoice(cls.customer_b, cls.phone, cls.beta_record, 7)
-        cls.alpha_order = cls.env["sale.order"].create({
+        # Documents as the billing engine makes them: only the engine links records to their lines.
+        engine_context = cls.env["consumption.billing"]._engine_context()
+        cls.alpha_order = cls.env["sale.order"].with_context(**engine_context).create({
             "partner_id": cls.customer.id,
             "order_line": [Command.create({
                 "product_id": cls.bank.id,
@@ -61,7 +63,7 @@ class PortalConsumptionCase(HttpCase, ConsumptionCase):
                 "price_unit": 2.0,
                 "consumption_record_ids": [Command.set(cls.alpha_april.ids)],
             })],
-        })
+        }).with_env(cls.env)
         cls.alpha_order.action_confirm()
 
     @classmethod
@@ -73,7 +75,8 @@ class PortalConsumptionCase(HttpCase, ConsumptionCase):
 
     @classmethod
     def _invoice(cls, customer, product, records, quantity):
-        invoice = cls.env["account.move"].create({
+        engine_context = cls.env["consumption.billing"]._engine_context()
+        invoice = cls.env["account.move"].with_context(**engine_context).create({
             "move_type": "out_invoice",
             "partner_id": customer.id,
             "invoice_date": "2026-04-01",
@@ -83,7 +86,7 @@ class PortalConsumptionCase(HttpCase, ConsumptionCase):
                 "price_unit": 0.10,
                 "consumption_record_ids": [Command.set(records.ids)],
             })],
-        })
+        }).with_env(cls.env)
         invoice.action_post()
         return invoice
 

@@ -119,7 +119,7 @@ class ConsumptionInvoiceWizard(models.TransientModel):
         self.env["consumption.record"]._check_billing_access()
         self._check_invoice()
         engine = self.env["consumption.billing"]
-        lines = engine.prepare_billing([self._billing_request()])[0]
+        lines = engine._prepare_billing([self._billing_request()])[0]
         if not lines:
             raise UserError(
                 self.env._(
@@ -131,11 +131,11 @@ class ConsumptionInvoiceWizard(models.TransientModel):
             )
         move = self.move_id
         engine._check_income_accounts(lines, move.company_id, move.fiscal_position_id, move.journal_id)
-        analytic = engine.analytic_line_values()
-        self.move_id.write(
+        analytic = engine._analytic_line_values()
+        move.with_context(**engine._engine_context()).write(
             {
                 "invoice_line_ids": [
-                    Command.create({**engine.invoice_line_values(line), **analytic}) for line in lines
+                    Command.create({**engine._invoice_line_values(line), **analytic}) for line in lines
                 ],
             }
         )

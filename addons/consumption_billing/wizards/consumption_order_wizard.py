@@ -29,7 +29,7 @@ class ConsumptionOrderWizard(models.TransientModel):
     )
 
     @api.model
-    def action_open_for_partners(self, partners):
+    def _action_open_for_partners(self, partners):
         """Entry of the server action bound to customers: the wizard, for the selected customers."""
         wizard = self.create({"partner_ids": [Command.set(partners.ids)]})
         return {
@@ -53,7 +53,7 @@ class ConsumptionOrderWizard(models.TransientModel):
         self.env["consumption.record"]._check_billing_access()
         engine = self.env["consumption.billing"]
         customers = self.partner_ids.commercial_partner_id
-        lines_by_customer = engine.prepare_billing(
+        lines_by_customer = engine._prepare_billing(
             [
                 {
                     "partner_id": customer.id,
@@ -83,8 +83,8 @@ class ConsumptionOrderWizard(models.TransientModel):
             engine._check_income_accounts(
                 lines, self.env.company, FiscalPosition._get_fiscal_position(customer)
             )
-        analytic = engine.analytic_line_values()
-        orders = self.env["sale.order"].create(
+        analytic = engine._analytic_line_values()
+        orders = self.env["sale.order"].with_context(**engine._engine_context()).create(
             [
                 {
                     "partner_id": customer.id,
@@ -95,13 +95,13 @@ class ConsumptionOrderWizard(models.TransientModel):
                         date_to=self.date_to,
                     ),
                     "order_line": [
-                        Command.create({**engine.sale_line_values(line), **analytic}) for line in lines
+                        Command.create({**engine._sale_line_values(line), **analytic}) for line in lines
                     ],
                 }
                 for customer, lines in billed
             ]
         )
-        return self._notify_and_open(orders, skipped=len(customers) - len(orders))
+        return self._notify_and_open(orders.with_env(self.env), skipped=len(customers) - len(orders))
 
     def _notify_and_open(self, orders, skipped):
         action = self.env["ir.actions.act_window"]._for_xml_id("sale.action_quotations_with_onboarding")

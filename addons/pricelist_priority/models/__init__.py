@@ -2,4 +2,4 @@
 from . import billing_price_source_mixin
 
 # isort: split
-from . import account_move, account_move_line, product_pricelist, sale_order_line
+from . import account_move, account_move_line, product_pricelist, sale_order, sale_order_line

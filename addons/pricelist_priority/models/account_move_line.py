@@ -10,3 +10,6 @@ class AccountMoveLine(models.Model):
         result = super()._compute_price_unit()
         self.filtered(lambda line: line.product_id and line.price_source).price_source = False
         return result
+
+    def _is_price_source_frozen(self):
+        return self.parent_state == "posted"

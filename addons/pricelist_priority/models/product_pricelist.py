@@ -13,6 +13,8 @@ from odoo.tools import float_round
 # Keyword argument carrying the preloaded rules through Odoo's price computation (see _get_applicable_rules).
 PRELOADED_RULES_KWARG = "billing_preloaded_rules"
 MAX_REPORTED_ERRORS = 20
+# Largest quantity or price a request takes.
+NUMBER_MAX = 1e12
 
 
 class PreloadedBillingRules:
@@ -420,9 +422,29 @@ def _parse_id(env, value, required, index, field_name, errors):
     return value
 
 
+def _out_of_range(env, value, index, field_name, errors):
+    """NaN, infinities and numbers beyond NUMBER_MAX are typos or attacks, never a quantity or a price."""
+    if abs(value) <= NUMBER_MAX:  # False for NaN; exact for integers too large for a float
+        return False
+    errors.append(
+        (
+            index,
+            field_name,
+            env._(
+                "must be a finite number of at most %(max)s, not %(value)s.",
+                max=f"{NUMBER_MAX:g}",
+                value=value,
+            ),
+        )
+    )
+    return True
+
+
 def _parse_quantity(env, value, index, errors):
     if value is None or isinstance(value, bool) or not isinstance(value, (int, float)):
         errors.append((index, "quantity", env._("must be a number, not %(value)r.", value=value)))
+        return 0.0
+    if _out_of_range(env, value, index, "quantity", errors):
         return 0.0
     if value < 0:
         errors.append((index, "quantity", env._("must be zero or positive, not %(value)s.", value=value)))
@@ -438,6 +460,8 @@ def _parse_explicit_price(env, value, index, errors):
         errors.append(
             (index, "explicit_price", env._("must be a number or None, not %(value)r.", value=value))
         )
+        return None
+    if _out_of_range(env, value, index, "explicit_price", errors):
         return None
     return float(value)
 

@@ -42,6 +42,19 @@ class TestBillingRequestErrors(BillingPriceCase):
     def test_negative_quantity(self):
         self.assert_rejected(self.good_request(quantity=-3), "field quantity", "zero or positive")
 
+    def test_not_a_number_infinite_or_huge(self):
+        """A typo or an overflow never becomes a price: refused with the request's index and field."""
+        for field_name in ("quantity", "explicit_price"):
+            for value in (float("nan"), float("inf"), float("-inf"), 1.5e12, 10**400):
+                with self.subTest(field=field_name, value=value):
+                    self.assert_rejected(
+                        self.good_request(**{field_name: value}), f"field {field_name}", "finite number"
+                    )
+        [price] = self.env["product.pricelist"].resolve_billing_prices(
+            [self.good_request(quantity=1e12, explicit_price=1e12)]
+        )
+        self.assertEqual(price["price"], 1e12, "the limit itself is accepted")
+
     def test_unit_that_does_not_convert(self):
         message = self.assert_rejected(self.good_request(uom_id=self.kg.id), "field uom_id")
         self.assertIn(self.kg.name, message)

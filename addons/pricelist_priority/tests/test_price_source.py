@@ -1,7 +1,12 @@
+from odoo.addons.pricelist_priority.models.billing_price_source_mixin import PRICE_SOURCE_WRITE
+from odoo.exceptions import UserError
 from odoo.fields import Command
-from odoo.tests import Form, tagged
+from odoo.tests import Form, new_test_user, tagged
 
 from .common import BillingPriceCase
+
+# The context of billing code giving lines their resolved sources.
+RESOLVING = {"billing_price_source_write": PRICE_SOURCE_WRITE}
 
 
 @tagged("post_install", "-at_install")
@@ -20,7 +25,7 @@ class TestPriceSource(BillingPriceCase):
 
     def test_invoice_line_keeps_the_source_of_the_order_line(self):
         self.phone_units.invoice_policy = "order"
-        order = self.env["sale.order"].create(
+        order = self.env["sale.order"].with_context(**RESOLVING).create(
             {
                 "partner_id": self.customer.id,
                 "order_line": [
@@ -38,6 +43,7 @@ class TestPriceSource(BillingPriceCase):
                 ],
             }
         )
+        order = order.with_env(self.env)
         order.action_confirm()
         invoice = order._create_invoices()
         lines = invoice.invoice_line_ids.sorted(lambda line: line.product_id.name)
@@ -49,7 +55,7 @@ class TestPriceSource(BillingPriceCase):
         """An order as the consumption billing makes it: resolved prices with their sources."""
         self.phone_units.invoice_policy = "order"
         self.sms.invoice_policy = "order"
-        order = self.env["sale.order"].create(
+        order = self.env["sale.order"].with_context(**RESOLVING).create(
             {
                 "partner_id": self.customer.id,
                 "order_line": [
@@ -72,6 +78,7 @@ class TestPriceSource(BillingPriceCase):
                 ],
             }
         )
+        order = order.with_env(self.env)
         return order, *order.order_line.sorted(lambda line: line.product_id != self.phone_units)
 
     def test_a_price_typed_over_a_resolved_one_is_set_by_hand(self):
@@ -82,10 +89,11 @@ class TestPriceSource(BillingPriceCase):
         self.assertEqual((phone_line.price_unit, phone_line.price_source), (0.04, "manual"))
         self.assertEqual(sms_line.price_source, "pricelist", "the other line is untouched")
 
-        # The same price written again, or a price given with its source, keeps what is given.
+        # The same price written again, or a price given with its source by billing code, keeps what is
+        # given.
         sms_line.price_unit = 0.3
         self.assertEqual(sms_line.price_source, "pricelist")
-        sms_line.write({"price_unit": 0.25, "price_source": "explicit"})
+        sms_line.with_context(**RESOLVING).write({"price_unit": 0.25, "price_source": "explicit"})
         self.assertEqual(sms_line.price_source, "explicit")
 
         order.action_confirm()
@@ -140,7 +148,7 @@ class TestPriceSource(BillingPriceCase):
         position = self.env["account.fiscal.position"].create({"name": "Export"})
         excluded.fiscal_position_ids = position
         excluded.original_tax_ids = included
-        invoice = self.env["account.move"].create(
+        invoice = self.env["account.move"].with_context(**RESOLVING).create(
             {
                 "move_type": "out_invoice",
                 "partner_id": self.customer.id,
@@ -157,6 +165,7 @@ class TestPriceSource(BillingPriceCase):
                 ],
             }
         )
+        invoice = invoice.with_env(self.env)
         invoice.fiscal_position_id = position
         invoice.action_update_fpos_values()
         line = invoice.invoice_line_ids
@@ -176,3 +185,56 @@ class TestPriceSource(BillingPriceCase):
             columns = arch.xpath("//list/field[@name='price_source']")
             self.assertEqual(len(columns), 1, view)
             self.assertEqual(columns[0].get("optional"), "hide")
+
+    def test_a_client_cannot_give_a_resolved_source(self):
+        """A resolved source says the billing resolution made the price: a form, an import, an RPC call
+        or a context default cannot claim it, nor change what a posted invoice shows."""
+        accountant = new_test_user(
+            self.env,
+            "source_accountant",
+            groups="account.group_account_invoice,sales_team.group_sale_salesman",
+            company_id=self.company.id,
+            company_ids=[Command.set(self.company.ids)],
+        )
+        Move = self.env["account.move"].with_user(accountant)
+        line_values = {"product_id": self.sms.id, "quantity": 1, "price_unit": 99.0}
+        for source in ("explicit", "pricelist", "catalog"):
+            with self.subTest(source=source), self.assertRaisesRegex(UserError, "billing price resolution"):
+                Move.create(
+                    {
+                        "move_type": "out_invoice",
+                        "partner_id": self.customer.id,
+                        "invoice_line_ids": [Command.create({**line_values, "price_source": source})],
+                    }
+                )
+        invoice = Move.with_context(default_price_source="pricelist").create(
+            {
+                "move_type": "out_invoice",
+                "partner_id": self.customer.id,
+                "invoice_line_ids": [Command.create(line_values)],
+            }
+        )
+        line = invoice.invoice_line_ids
+        self.assertFalse(line.price_source, "a context default gives no source")
+        with self.assertRaisesRegex(UserError, "billing price resolution"):
+            line.write({"price_source": "pricelist"})
+        line.write({"price_source": "manual"})
+        self.assertEqual(line.price_source, "manual", "a user may say the price is theirs")
+
+        resolved = self.env["account.move"].with_context(**RESOLVING).create(
+            {
+                "move_type": "out_invoice",
+                "partner_id": self.customer.id,
+                "invoice_line_ids": [Command.create({**line_values, "price_source": "pricelist"})],
+            }
+        )
+        resolved = Move.browse(resolved.id)
+        resolved.invoice_line_ids.write({"price_source": "pricelist", "name": "SMS"})  # a form saving it back
+        resolved.action_post()
+        for source in (False, "manual"):
+            with self.subTest(source=source), self.assertRaisesRegex(UserError, "invoice is posted"):
+                resolved.invoice_line_ids.write({"price_source": source})
+        self.assertEqual(resolved.invoice_line_ids.price_source, "pricelist")
+        self.assertFalse(
+            resolved.copy().invoice_line_ids.price_source, "a copy's price was not resolved for it"
+        )

@@ -341,12 +341,14 @@ class RecurringInvoiceGenerator(models.AbstractModel):
 
     @api.model
     def _invoice_creation_context(self):
-        """Generated invoices are traced by their order link, not by creation messages and followers."""
+        """Generated invoices are traced by their order link, not by creation messages and followers; their
+        consumption lines are the billing engine's (links and price sources)."""
         return {
             "default_move_type": "out_invoice",
             "mail_create_nolog": True,
             "mail_create_nosubscribe": True,
             **engine.engine_context(),
+            **self.env["consumption.billing"]._engine_context(),
         }
 
     @api.model
@@ -481,7 +483,7 @@ class RecurringInvoiceGenerator(models.AbstractModel):
         engine = self.env["consumption.billing"]
         billing_lines_by_plan = defaultdict(list)
         for (order, index, date_from, date_to), billing_lines in zip(
-            keys, engine.prepare_billing(requests), strict=True
+            keys, engine._prepare_billing(requests), strict=True
         ):
             billing_lines_by_plan[order, index, date_from, date_to].extend(billing_lines)
         result = {}
@@ -495,7 +497,7 @@ class RecurringInvoiceGenerator(models.AbstractModel):
             )
             section = {"display_type": "line_section", "name": section_name, "sequence": 10000}
             lines = [
-                dict(engine.invoice_line_values(line), sequence=10001 + position)
+                dict(engine._invoice_line_values(line), sequence=10001 + position)
                 for position, line in enumerate(billing_lines)
             ]
             result[order.id, index] = [section, *lines]

@@ -138,7 +138,10 @@ class TestRecurringConsumption(RecurringOrdersCase):
         january, february = self._record(D(2026, 1, 10), 3), self._record(D(2026, 2, 10), 4)
         order = self._create_order(recurrence_consumption="current")
         on_order_line = self._record(D(2025, 12, 20), 1)
-        on_order_line.sale_line_id = order.order_line.filtered("product_id")[0]
+        # Reserved by the order line, as only the billing engine links records.
+        on_order_line.with_context(**self.env["consumption.billing"]._engine_context()).sale_line_id = (
+            order.order_line.filtered("product_id")[0]
+        )
 
         invoices, failures = self._generate(order)
 
