@@ -897,18 +897,6 @@ class SaleOrder(models.Model):
             )
         return super().create(vals_list)
 
-    def copy_data(self, default=None):
-        """A copy made by a user who may not set the billing settings gets draft invoices, no consumption."""
-        vals_list = super().copy_data(default=default)
-        if not self._may_set_recurrence_billing():
-            for vals in vals_list:
-                vals.update(
-                    recurrence_invoice_state="draft",
-                    recurrence_consumption="none",
-                    recurrence_consumption_domain="[]",
-                )
-        return vals_list
-
     def write(self, vals):
         self._check_recurring_engine_write(vals)
         if not self._may_set_recurrence_billing():
@@ -922,7 +910,8 @@ class SaleOrder(models.Model):
 
     def copy_data(self, default=None):
         """A copy is a new contract: it starts today (the user's day), with no end, nothing invoiced
-        outside Odoo and no error; its other recurrence settings are kept."""
+        outside Odoo and no error; its other recurrence settings are kept, but for the billing settings
+        of a user who may not set them."""
         vals_list = super().copy_data(default=default)
         default = default or {}
         today = fields.Date.context_today(self)
@@ -936,6 +925,14 @@ class SaleOrder(models.Model):
             ):
                 if name not in default:
                     vals[name] = value
+        if not self._may_set_recurrence_billing():
+            # Copied by a user who may not set the billing settings: draft invoices, no consumption.
+            for vals in vals_list:
+                vals.update(
+                    recurrence_invoice_state="draft",
+                    recurrence_consumption="none",
+                    recurrence_consumption_domain="[]",
+                )
         return vals_list
 
     @api.ondelete(at_uninstall=False)
