@@ -73,8 +73,13 @@ class TestConsumptionChatter(ConsumptionLifecycleCase):
     def test_changes_by_hand_are_tracked(self):
         record = self.Record.with_user(self.consumption_user).create(self.record_values())
         self.flush_tracking()
+        # An invoice chosen by hand is a posted invoice of the customer, which a billing user can read.
         invoice = self.draft_invoice(partner=self.customer_b)
-        record.write(
+        invoice.invoice_line_ids = [
+            Command.create({"product_id": self.bank.id, "quantity": 1, "price_unit": 2.5})
+        ]
+        invoice.action_post()
+        record.with_user(self.billing_user).write(
             {
                 "partner_id": self.customer_b.id,
                 "product_id": self.bank.id,
