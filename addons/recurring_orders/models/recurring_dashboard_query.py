@@ -12,7 +12,10 @@ are computed as of the ``today`` given, when the rows are read.
 The date arithmetic is the SQL translation of ``tools.periods``: generation date k is
 ``start + k x step`` computed from the start (PostgreSQL's ``date + interval 'n months'`` clamps month ends
 like ``relativedelta``), the period of a date is its calendar day, ISO week, month, quarter, half-year or
-year, and a step is as long as a period, so each period holds at most one generation date.
+year, or with the anniversary alignment the period from a generation date to the day before the next one,
+and a step is as long as a period, so each period holds at most one generation date. An order that
+prorates bills its first period from its start: an invoice starting on the order's start counts for the
+period containing it.
 """
 
 from odoo.tools import SQL
@@ -51,6 +54,53 @@ def period_start_sql(day, frequency):
     )
 
 
+def _month_step_sql(frequency):
+    return SQL(
+        """(CASE %(frequency)s WHEN 'monthly' THEN 1 WHEN 'quarterly' THEN 3 WHEN 'semiannual' THEN 6
+            WHEN 'annual' THEN 12 ELSE 0 END)""",
+        frequency=frequency,
+    )
+
+
+def _day_step_sql(frequency):
+    return SQL("(CASE %(frequency)s WHEN 'daily' THEN 1 WHEN 'weekly' THEN 7 ELSE 0 END)", frequency=frequency)
+
+
+def generation_index_sql(day, start, frequency):
+    """SQL of the index of the last generation date on or before ``day`` (negative before ``start``):
+    ``tools.periods._step_index``, with floor divisions and the clamped month ends."""
+    months = months_between_sql(start, day)
+    month_step = _month_step_sql(frequency)
+    month_index = SQL("floor(%s::numeric / NULLIF(%s, 0))::int", months, month_step)
+    return SQL(
+        """(CASE WHEN %(day_step)s > 0 THEN floor((%(day)s - %(start)s)::numeric / %(day_step)s)::int
+            WHEN (%(start)s + %(month_index)s * %(step)s)::date > %(day)s THEN %(month_index)s - 1
+            ELSE %(month_index)s
+        END)""",
+        day=day,
+        start=start,
+        day_step=_day_step_sql(frequency),
+        month_index=month_index,
+        step=period_length_sql(frequency),
+    )
+
+
+def generation_date_sql(start, frequency, index):
+    """SQL of generation date ``index`` (``start + index x step``, from the start: no drift)."""
+    return SQL("(%s + %s * %s)::date", start, index, period_length_sql(frequency))
+
+
+def aligned_period_start_sql(day, frequency, alignment, start):
+    """SQL of the first day of the order's period containing ``day``: the calendar period, or with the
+    anniversary alignment the last generation date on or before ``day``."""
+    return SQL(
+        "(CASE WHEN %s = 'anniversary' THEN %s ELSE %s END)",
+        alignment,
+        generation_date_sql(start, frequency, generation_index_sql(day, start, frequency)),
+        period_start_sql(day, frequency),
+    )
+
+
 def period_length_sql(frequency):
     """SQL interval of one period, which is also the step between two generation dates."""
     return SQL(
@@ -78,9 +128,12 @@ def months_between_sql(first, last):
 
 def schedule_sql(today, order="so"):
     """SQL subquery of the schedule of the order ``order`` as of ``today``: ``due_count`` (its generation
-    dates up to today and up to its end date, without those whose period ends on or before its *Invoiced
-    until*), the period starts of its first due date, of its last due date and of today, its step in months
-    (``month_step``, 0 for daily and weekly) and ``is_weekly``.
+    dates up to today and up to its end date, or when it prorates, those whose period starts on or before
+    it, without those whose period ends on or before its *Invoiced until*), the period starts of its first
+    due date, of its last due date and of today, its step in months (``month_step``, 0 for daily and
+    weekly), in days (``day_step``, 0 for month steps), ``is_weekly``, ``is_anniversary``, its start
+    (``date_start``), the start of the period containing it (``start_period_start``) and the end of the one
+    containing its end date (``end_period_end``).
 
     Each stage is computed once per order (``OFFSET 0`` keeps PostgreSQL from copying an expression into
     every place that reads it).
@@ -89,14 +142,33 @@ def schedule_sql(today, order="so"):
     end = SQL("%s.recurrence_date_end", SQL.identifier(order))
     invoiced_until = SQL("%s.recurrence_invoiced_until", SQL.identifier(order))
     frequency = SQL("%s.recurrence_frequency", SQL.identifier(order))
+    alignment = SQL("%s.recurrence_period_alignment", SQL.identifier(order))
+    prorate = SQL("COALESCE(%s.recurrence_prorate, FALSE)", SQL.identifier(order))
     step = period_length_sql(frequency)
+
+    def period_start(day):
+        return aligned_period_start_sql(day, frequency, alignment, start)
+
     # A generation date's period ends on or before Invoiced until when the date is before the start of the
     # period of the day after Invoiced until.
-    billed_outside_before = period_start_sql(SQL("(%s + 1)", invoiced_until), frequency)
+    billed_outside_before = period_start(SQL("(%s + 1)", invoiced_until))
+    # The day before the start of the period after the one containing the end date.
+    end_period_end = SQL(
+        "(CASE WHEN %(alignment)s = 'anniversary' THEN %(next_generation)s ELSE (%(calendar)s + %(step)s)::date END"
+        " - 1)",
+        alignment=alignment,
+        next_generation=generation_date_sql(
+            start, frequency, SQL("(%s + 1)", generation_index_sql(end, start, frequency))
+        ),
+        calendar=period_start_sql(end, frequency),
+        step=step,
+    )
     return SQL(
         """(SELECT due.total_count - due.covered_count AS due_count,
                    GREATEST(due.first_period_start, bound.billed_outside_before) AS first_period_start,
-                   due.today_period_start, bound.month_step, bound.is_weekly,
+                   due.first_period_start AS start_period_start,
+                   due.today_period_start, bound.month_step, bound.day_step, bound.is_weekly,
+                   bound.is_anniversary, bound.date_start, bound.end_period_end,
                    CASE WHEN due.total_count > due.covered_count THEN %(last_due_period_start)s END
                        AS last_due_period_start
               FROM (
@@ -109,14 +181,20 @@ def schedule_sql(today, order="so"):
                                    THEN LEAST(bound.due_until, bound.billed_outside_before - 1)
                                END AS covered_until
                           FROM (
-                              SELECT LEAST(%(today)s::date, COALESCE(%(end)s, %(today)s::date)) AS due_until,
-                                     %(billed_outside_before)s AS billed_outside_before,
-                                     CASE %(frequency)s WHEN 'monthly' THEN 1 WHEN 'quarterly' THEN 3
-                                         WHEN 'semiannual' THEN 6 WHEN 'annual' THEN 12 ELSE 0 END
-                                         AS month_step,
-                                     CASE %(frequency)s WHEN 'daily' THEN 1 WHEN 'weekly' THEN 7 ELSE 0 END
-                                         AS day_step,
-                                     %(frequency)s = 'weekly' AS is_weekly
+                              SELECT bound.*,
+                                     LEAST(%(today)s::date, COALESCE(
+                                         CASE WHEN %(prorate)s THEN bound.end_period_end ELSE %(end)s END,
+                                         %(today)s::date)) AS due_until
+                                FROM (
+                                    SELECT %(billed_outside_before)s AS billed_outside_before,
+                                           %(end_period_end)s AS end_period_end,
+                                           %(start)s AS date_start,
+                                           %(month_step)s AS month_step,
+                                           %(day_step)s AS day_step,
+                                           %(frequency)s = 'weekly' AS is_weekly,
+                                           %(alignment)s = 'anniversary' AS is_anniversary
+                                    OFFSET 0
+                                ) bound
                               OFFSET 0
                           ) bound
                         OFFSET 0
@@ -133,20 +211,24 @@ def schedule_sql(today, order="so"):
         )""",
         today=today,
         end=end,
+        start=start,
+        prorate=prorate,
+        alignment=alignment,
         invoiced_until=invoiced_until,
         billed_outside_before=billed_outside_before,
+        end_period_end=end_period_end,
         frequency=frequency,
+        month_step=_month_step_sql(frequency),
+        day_step=_day_step_sql(frequency),
         months=months_between_sql(start, SQL("bound.due_until")),
         covered_months=months_between_sql(start, SQL("bound.covered_until")),
         total_count=_generation_count_sql(start, SQL("bound.due_until"), SQL("bound.month_steps"), step),
         covered_count=_generation_count_sql(
             start, SQL("bound.covered_until"), SQL("bound.covered_month_steps"), step
         ),
-        first_period_start=period_start_sql(start, frequency),
-        today_period_start=period_start_sql(SQL("%s::date", today), frequency),
-        last_due_period_start=period_start_sql(
-            SQL("(%s + (due.total_count - 1) * %s)::date", start, step), frequency
-        ),
+        first_period_start=period_start(start),
+        today_period_start=period_start(SQL("%s::date", today)),
+        last_due_period_start=period_start(SQL("(%s + (due.total_count - 1) * %s)::date", start, step)),
     )
 
 
@@ -169,15 +251,26 @@ def _generation_count_sql(start, until, month_steps, step):
 
 
 def _aligned_period_sql(day):
-    """SQL condition: ``day`` starts a period of the order's current frequency (``schedule.month_step``,
-    0 for daily and weekly, ``schedule.is_weekly``); an invoice of an earlier frequency may not.
-    Evaluated once per invoice, hence integer tests rather than ``period_start_sql``."""
+    """SQL condition: ``day`` starts a period of the order's current schedule (``schedule``): a calendar
+    period of its frequency (``month_step``, 0 for daily and weekly, ``is_weekly``), or with the
+    anniversary alignment one of its generation dates (a whole number of steps from ``date_start``, on the
+    start's day of the month, or on the month's last day when the start's day is later); an invoice of an
+    earlier frequency may not. Evaluated once per invoice, hence integer tests rather than
+    ``aligned_period_start_sql``."""
     return SQL(
-        """(CASE WHEN schedule.month_step = 0 THEN NOT schedule.is_weekly OR date_part('isodow', %(day)s) = 1
+        """(CASE WHEN schedule.is_anniversary THEN
+                CASE WHEN schedule.day_step > 0 THEN (%(day)s - schedule.date_start) %% schedule.day_step = 0
+                ELSE %(months)s %% schedule.month_step = 0
+                     AND (date_part('day', %(day)s) = date_part('day', schedule.date_start)
+                          OR (date_part('day', %(day)s) < date_part('day', schedule.date_start)
+                              AND date_part('day', %(day)s + 1) = 1))
+                END
+            WHEN schedule.month_step = 0 THEN NOT schedule.is_weekly OR date_part('isodow', %(day)s) = 1
             ELSE date_part('day', %(day)s) = 1
                  AND (date_part('month', %(day)s)::int - 1) %% schedule.month_step = 0
         END)""",
         day=day,
+        months=months_between_sql(SQL("schedule.date_start"), day),
     )
 
 
@@ -187,35 +280,45 @@ def _invoice_joins(today):
 
     The unique index on (order, period start) of these invoices guarantees one invoice per period, so
     counting invoices counts periods, and serves both: one scan of it for every order at once, grouped,
-    then one lookup per order for the last invoice.
+    then one lookup per order for the last invoice. An invoice starting on the order's start (a prorated
+    first period) counts for the period containing it.
     """
     return SQL(
         """LEFT JOIN (
-                SELECT move.recurring_order_id AS order_id,
+                SELECT schedule.order_id,
                        COUNT(*) AS invoice_count,
-                       COUNT(*) FILTER (WHERE move.recurring_period_start = schedule.today_period_start)
+                       COUNT(*) FILTER (WHERE schedule.invoice_period_start = schedule.today_period_start)
                            AS current_period_count,
-                       -- periods of due generation dates that have an invoice (of the current frequency)
+                       -- periods of due generation dates that have an invoice (of the current schedule)
                        COUNT(*) FILTER (
-                           WHERE move.recurring_period_start
+                           WHERE schedule.invoice_period_start
                                  BETWEEN schedule.first_period_start AND schedule.last_due_period_start
                              AND %(aligned_period)s
                        ) AS invoiced_due_count
-                  FROM account_move move
-                  JOIN (
-                      SELECT schedule_order.id, schedule.*
-                        FROM sale_order schedule_order
-                       CROSS JOIN LATERAL %(schedule)s schedule
-                       WHERE schedule_order.recurrence_enabled AND schedule_order.state = 'sale'
-                      OFFSET 0
-                  ) schedule ON schedule.id = move.recurring_order_id
-                 WHERE move.recurring_order_id IS NOT NULL AND move.state != 'cancel'
-                 GROUP BY move.recurring_order_id
+                  FROM (
+                      SELECT move.recurring_order_id AS order_id,
+                             CASE WHEN move.recurring_period_start = schedule.date_start
+                                 THEN schedule.start_period_start ELSE move.recurring_period_start
+                             END AS invoice_period_start,
+                             schedule.*
+                        FROM account_move move
+                        JOIN (
+                            SELECT schedule_order.id, schedule.*
+                              FROM sale_order schedule_order
+                             CROSS JOIN LATERAL %(schedule)s schedule
+                             WHERE schedule_order.recurrence_enabled AND schedule_order.state = 'sale'
+                            OFFSET 0
+                        ) schedule ON schedule.id = move.recurring_order_id
+                       WHERE move.recurring_order_id IS NOT NULL AND move.state != 'cancel'
+                  ) schedule
+                 GROUP BY schedule.order_id
            ) invoiced ON invoiced.order_id = so.id
            LEFT JOIN LATERAL (
-                SELECT MAX(last.id) AS move_id, MAX(last.amount_untaxed) AS amount_untaxed
+                SELECT MAX(last.id) AS move_id, MAX(last.amount_untaxed) AS amount_untaxed,
+                       MAX(last.recurring_period_start) AS period_start,
+                       MAX(last.recurring_period_end) AS period_end
                   FROM (
-                      SELECT move.id, move.amount_untaxed
+                      SELECT move.id, move.amount_untaxed, move.recurring_period_start, move.recurring_period_end
                         FROM account_move move
                        WHERE move.recurring_order_id = so.id
                          AND move.recurring_order_id IS NOT NULL AND move.state != 'cancel'
@@ -223,7 +326,7 @@ def _invoice_joins(today):
                        LIMIT 1
                   ) last
            ) last_invoice ON TRUE""",
-        aligned_period=_aligned_period_sql(SQL("move.recurring_period_start")),
+        aligned_period=_aligned_period_sql(SQL("schedule.invoice_period_start")),
         schedule=schedule_sql(today, order="schedule_order"),
     )
 
@@ -303,8 +406,11 @@ def _duplicate_join():
                   ) billed
                  GROUP BY billed.order_id
            ) duplicate ON duplicate.order_id = so.id""",
-        hand_made_period=period_start_sql(
-            SQL("COALESCE(move.invoice_date, move.date)"), SQL("recurring.recurrence_frequency")
+        hand_made_period=aligned_period_start_sql(
+            SQL("COALESCE(move.invoice_date, move.date)"),
+            SQL("recurring.recurrence_frequency"),
+            SQL("recurring.recurrence_period_alignment"),
+            SQL("recurring.recurrence_date_start"),
         ),
     )
 
@@ -424,22 +530,39 @@ def consumption_gap_sql(today):
 
 def next_document_date_sql(today):
     """SQL of the next invoice's date after the order's preference (``tools.periods.document_date``; a
-    generation that runs late is dated the day it runs)."""
+    generation that runs late is dated the day it runs). The next generation date starts its period with
+    the anniversary alignment; the periods after it start on the next generation dates, counted from the
+    start (month ends do not drift)."""
     next_date = SQL("so.recurrence_next_date")
+    start = SQL("so.recurrence_date_start")
     frequency = SQL("so.recurrence_frequency")
+    length = period_length_sql(frequency)
+    index = generation_index_sql(next_date, start, frequency)
+    calendar_first = period_start_sql(next_date, frequency)
+
+    def period_start(shift):
+        return SQL(
+            "(CASE WHEN so.recurrence_period_alignment = 'anniversary' THEN %s ELSE (%s + %s * %s)::date END)",
+            generation_date_sql(start, frequency, SQL("(%s + %s)", index, shift)),
+            calendar_first,
+            shift,
+            length,
+        )
+
     return SQL(
         """(CASE so.recurrence_date_preference
             WHEN 'generation' THEN GREATEST(%(next_date)s, %(today)s::date)
             WHEN 'previous_period_end' THEN %(first)s - 1
             WHEN 'period_start' THEN %(first)s
-            WHEN 'period_end' THEN (%(first)s + %(length)s)::date - 1
-            WHEN 'next_period_start' THEN (%(first)s + %(length)s)::date
-            ELSE (%(first)s + 2 * %(length)s)::date - 1
+            WHEN 'period_end' THEN %(second)s - 1
+            WHEN 'next_period_start' THEN %(second)s
+            ELSE %(third)s - 1
         END)""",
         next_date=next_date,
         today=today,
-        first=period_start_sql(next_date, frequency),
-        length=period_length_sql(frequency),
+        first=period_start(0),
+        second=period_start(1),
+        third=period_start(2),
     )
 
 
@@ -490,6 +613,13 @@ def dashboard_query(today, consumption_line, defaults):
                    COALESCE(invoiced.current_period_count, 0) AS current_period_invoice_count,
                    last_invoice.move_id AS last_invoice_id,
                    %(last_invoice_amount)s AS last_invoice_amount,
+                   -- a prorated period bills less than the order's amount: its amount is not checked
+                   COALESCE(so.recurrence_prorate, FALSE) AND (
+                       (last_invoice.period_start = so.recurrence_date_start
+                        AND so.recurrence_date_start != due.start_period_start)
+                       OR (last_invoice.period_end = so.recurrence_date_end
+                           AND so.recurrence_date_end != due.end_period_end)
+                   ) AS is_last_invoice_prorated,
                    COALESCE(currency.rounding, 0.01) AS rounding,
                    due.due_count - COALESCE(invoiced.invoiced_due_count, 0) AS missing_count,
                    COALESCE(duplicate.period_count, 0) AS duplicate_period_count,
@@ -525,7 +655,10 @@ def dashboard_query(today, consumption_line, defaults):
                      ON invoice_commercial.id = invoice_partner.commercial_partner_id
               LEFT JOIN res_currency currency ON currency.id = so.currency_id
               LEFT JOIN LATERAL (
-                  SELECT MAX(schedule.due_count) AS due_count FROM %(schedule)s schedule
+                  SELECT MAX(schedule.due_count) AS due_count,
+                         MAX(schedule.start_period_start) AS start_period_start,
+                         MAX(schedule.end_period_end) AS end_period_end
+                    FROM %(schedule)s schedule
               ) due ON TRUE
               %(invoices)s
               %(duplicate)s
@@ -535,8 +668,9 @@ def dashboard_query(today, consumption_line, defaults):
          CROSS JOIN LATERAL (
              SELECT dashboard.missing_count > 0 AS has_missing_invoice,
                     dashboard.duplicate_period_count > 0 AS has_duplicate_invoice,
-                    COALESCE(abs(dashboard.last_invoice_amount - dashboard.amount_untaxed)
-                             >= dashboard.rounding / 2, FALSE) AS has_amount_discrepancy,
+                    NOT COALESCE(dashboard.is_last_invoice_prorated, FALSE)
+                        AND COALESCE(abs(dashboard.last_invoice_amount - dashboard.amount_untaxed)
+                                     >= dashboard.rounding / 2, FALSE) AS has_amount_discrepancy,
                     dashboard.is_parent_missing OR dashboard.is_partner_archived
                         OR dashboard.is_company_mismatch OR dashboard.product_without_account_id IS NOT NULL
                         OR dashboard.is_payment_term_missing AS has_inconsistency,
