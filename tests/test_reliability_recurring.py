@@ -194,3 +194,49 @@ class TestRecurringProcesses(TestCase):
             )
             rows = processes.run_script(database, "bad_orders.py", "--action", "dashboard", "--orders", *bad)
             self.assertFalse([row for row in rows["rows"].values() if row["has_generation_error"]])
+
+    def test_prorated_and_anniversary_orders_keep_the_kill_9_and_two_worker_guarantees(self):
+        """Orders prorating their partial periods, half of them with anniversary periods: two workers, and
+        a run killed mid-way then run again, each bill every period once, as an uninterrupted run does."""
+        with processes.database_copy("prorated_seed") as seeded:
+            processes.run_script(seeded, "seed_recurring.py", "--orders", 300, "--prorated")
+            with (
+                processes.database_copy("prorated_ref", source=seeded) as reference,
+                processes.database_copy("prorated_cut", source=seeded) as interrupted,
+                processes.database_copy("prorated_two", source=seeded) as two_workers,
+            ):
+                processes.run_script(reference, "generate_recurring.py", "--batch-size", 25)
+                self.assert_each_period_invoiced_once(reference, orders=300, periods=2)
+                billed_days = processes.query(
+                    reference,
+                    """SELECT count(*) FILTER (WHERE m.recurring_period_start = o.recurrence_date_start),
+                              count(*) FILTER (WHERE m.recurring_period_end = o.recurrence_date_end)
+                         FROM account_move m JOIN sale_order o ON o.id = m.recurring_order_id""",
+                )[0]
+                self.assertEqual(billed_days, (300, 300), "each order billed from its start to its end day")
+
+                worker = processes.start_script(interrupted, "generate_recurring.py", "--batch-size", 25)
+                deadline = time.monotonic() + 300
+                while (
+                    _invoice_count(interrupted) < 50 and worker.poll() is None and time.monotonic() < deadline
+                ):
+                    time.sleep(0.05)
+                processes.kill_hard(worker)
+                self.assertLess(_invoice_count(interrupted), 600, "the run was killed before its end")
+                processes.run_script(interrupted, "generate_recurring.py", "--batch-size", 25)
+
+                workers = [
+                    processes.start_script(two_workers, "generate_recurring.py", "--batch-size", 10)
+                    for _worker in range(2)
+                ]
+                results = [processes.finish(worker) for worker in workers]
+                self.assertEqual(sum(result["invoices"] for result in results), 600)
+                self.assertEqual(sum(result["failures"] for result in results), 0)
+
+                for database in (interrupted, two_workers):
+                    self.assert_each_period_invoiced_once(database, orders=300, periods=2)
+                    self.assertEqual(
+                        processes.query(database, INVOICE_SNAPSHOT),
+                        processes.query(reference, INVOICE_SNAPSHOT),
+                    )
+                    self.assertEqual(processes.run_script(database, "generate_recurring.py")["invoices"], 0)
