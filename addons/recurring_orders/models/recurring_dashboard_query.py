@@ -63,7 +63,9 @@ def _month_step_sql(frequency):
 
 
 def _day_step_sql(frequency):
-    return SQL("(CASE %(frequency)s WHEN 'daily' THEN 1 WHEN 'weekly' THEN 7 ELSE 0 END)", frequency=frequency)
+    return SQL(
+        "(CASE %(frequency)s WHEN 'daily' THEN 1 WHEN 'weekly' THEN 7 ELSE 0 END)", frequency=frequency
+    )
 
 
 def generation_index_sql(day, start, frequency):
@@ -154,8 +156,8 @@ def schedule_sql(today, order="so"):
     billed_outside_before = period_start(SQL("(%s + 1)", invoiced_until))
     # The day before the start of the period after the one containing the end date.
     end_period_end = SQL(
-        "(CASE WHEN %(alignment)s = 'anniversary' THEN %(next_generation)s ELSE (%(calendar)s + %(step)s)::date END"
-        " - 1)",
+        "(CASE WHEN %(alignment)s = 'anniversary' THEN %(next_generation)s"
+        " ELSE (%(calendar)s + %(step)s)::date END - 1)",
         alignment=alignment,
         next_generation=generation_date_sql(
             start, frequency, SQL("(%s + 1)", generation_index_sql(end, start, frequency))
@@ -318,7 +320,8 @@ def _invoice_joins(today):
                        MAX(last.recurring_period_start) AS period_start,
                        MAX(last.recurring_period_end) AS period_end
                   FROM (
-                      SELECT move.id, move.amount_untaxed, move.recurring_period_start, move.recurring_period_end
+                      SELECT move.id, move.amount_untaxed,
+                             move.recurring_period_start, move.recurring_period_end
                         FROM account_move move
                        WHERE move.recurring_order_id = so.id
                          AND move.recurring_order_id IS NOT NULL AND move.state != 'cancel'
@@ -542,7 +545,8 @@ def next_document_date_sql(today):
 
     def period_start(shift):
         return SQL(
-            "(CASE WHEN so.recurrence_period_alignment = 'anniversary' THEN %s ELSE (%s + %s * %s)::date END)",
+            "(CASE WHEN so.recurrence_period_alignment = 'anniversary' THEN %s"
+            " ELSE (%s + %s * %s)::date END)",
             generation_date_sql(start, frequency, SQL("(%s + %s)", index, shift)),
             calendar_first,
             shift,

@@ -437,7 +437,9 @@ class RecurringInvoiceGenerator(models.AbstractModel):
         order_lines = {line.id: line for line in order.order_line}
         prorated = []
         for values in line_values:
-            line_ids = [command[1] for command in values.get("sale_line_ids", ()) if command[0] == Command.LINK]
+            line_ids = [
+                command[1] for command in values.get("sale_line_ids", ()) if command[0] == Command.LINK
+            ]
             if "quantity" in values and len(line_ids) == 1 and line_ids[0] in order_lines:
                 values = dict(values, quantity=order_lines[line_ids[0]]._recurrence_prorated_quantity(share))
             prorated.append(values)
@@ -525,9 +527,11 @@ class RecurringInvoiceGenerator(models.AbstractModel):
         (``recurring_sending_failed``), which stays posted."""
         failures = {}
         to_send = invoices.filtered(
-            lambda move: move.state == "posted"
-            and not move.is_move_sent
-            and move.recurring_order_id.recurrence_invoice_state == "sent"
+            lambda move: (
+                move.state == "posted"
+                and not move.is_move_sent
+                and move.recurring_order_id.recurrence_invoice_state == "sent"
+            )
         )
         failed = self.env["account.move"]
         Send = self.env["account.move.send"]

@@ -482,7 +482,10 @@ class SaleOrder(models.Model):
         its first covered day (a prorated first period starts on the order's start). An invoice of an
         earlier schedule counts for the period it starts."""
         first, _last = self._recurrence_period_bounds(generation_date)
-        return first in invoiced_period_starts or max(first, self.recurrence_date_start) in invoiced_period_starts
+        return (
+            first in invoiced_period_starts
+            or max(first, self.recurrence_date_start) in invoiced_period_starts
+        )
 
     def _recurrence_period_bounds(self, day, shift=0, frequency=None, alignment=None, start=None):
         """``(first, last)`` of the order's period containing ``day`` (``shift`` -1: the period before it,
@@ -578,14 +581,19 @@ class SaleOrder(models.Model):
                 Markup("%s%s")
                 % (
                     generation_date.strftime(date_format),
-                    Markup(' <span class="badge text-bg-warning">%s</span>') % self.env._("due") if due else "",
+                    Markup(' <span class="badge text-bg-warning">%s</span>') % self.env._("due")
+                    if due
+                    else "",
                 ),
                 Markup("%s - %s%s%s")
                 % (
                     first.strftime(date_format),
                     last.strftime(date_format),
                     Markup(' <span class="badge text-bg-secondary o_recurrence_prorated">%s</span>')
-                    % self.env._("prorated %(covered)s/%(days)s days", **self._recurrence_share_days(share, first, last))
+                    % self.env._(
+                        "prorated %(covered)s/%(days)s days",
+                        **self._recurrence_share_days(share, first, last),
+                    )
                     if share != 1
                     else "",
                     once or "",
@@ -596,7 +604,9 @@ class SaleOrder(models.Model):
             if self.recurrence_prorate:
                 cells.append(
                     formatLang(
-                        self.env, self._recurrence_period_amount(share, bool(once)), currency_obj=self.currency_id
+                        self.env,
+                        self._recurrence_period_amount(share, bool(once)),
+                        currency_obj=self.currency_id,
                     )
                 )
             rows.append(

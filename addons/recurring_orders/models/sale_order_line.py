@@ -32,7 +32,8 @@ class SaleOrderLine(models.Model):
         if self.recurrence_bill_once or share == 1:
             return self.product_uom_qty
         return float_round(
-            float(Fraction(self.product_uom_qty) * share), precision_rounding=self.product_uom_id.rounding or 0.01
+            float(Fraction(self.product_uom_qty) * share),
+            precision_rounding=self.product_uom_id.rounding or 0.01,
         )
 
     # Lines of a recurring order are invoiced by the recurrence only: each generated invoice adds the line's

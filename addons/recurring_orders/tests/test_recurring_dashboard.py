@@ -341,8 +341,10 @@ class TestRecurringDashboardSchedule(RecurringDashboardCase):
         with freeze_time("2026-03-30"):
             self._generate(
                 orders.filtered(
-                    lambda order: order.recurrence_frequency != "daily"
-                    and order.recurrence_date_preference == "next_period_end"
+                    lambda order: (
+                        order.recurrence_frequency != "daily"
+                        and order.recurrence_date_preference == "next_period_end"
+                    )
                 )
             )
         self.env.flush_all()
@@ -373,7 +375,9 @@ class TestRecurringDashboardSchedule(RecurringDashboardCase):
                         }
                         orders |= self._create_order(recurrence_date_start=D(2025, 1, 31), **options)
                         orders |= self._create_order(
-                            recurrence_date_start=D(2025, 1, 31), recurrence_date_end=D(2025, 8, 30), **options
+                            recurrence_date_start=D(2025, 1, 31),
+                            recurrence_date_end=D(2025, 8, 30),
+                            **options,
                         )
                         orders |= self._create_order(
                             recurrence_date_start=D(2025, 1, 30),

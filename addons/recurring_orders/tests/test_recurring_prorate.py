@@ -272,7 +272,9 @@ class TestRecurringProrate(RecurringOrdersCase):
         with self.assertRaisesRegex(ValidationError, "Billed Periods"):
             order.recurrence_period_alignment = "anniversary"
         with self.assertRaisesRegex(ValidationError, "04/01/2026"):
-            order.write({"recurrence_period_alignment": "anniversary", "recurrence_date_start": D(2026, 3, 31)})
+            order.write(
+                {"recurrence_period_alignment": "anniversary", "recurrence_date_start": D(2026, 3, 31)}
+            )
         order.write({"recurrence_period_alignment": "anniversary", "recurrence_date_start": D(2026, 4, 1)})
         self.assertEqual(order.recurrence_next_date, D(2026, 4, 1))
 
