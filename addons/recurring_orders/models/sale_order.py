@@ -1043,18 +1043,6 @@ class SaleOrder(models.Model):
             )
         return super().create(vals_list)
 
-    def copy_data(self, default=None):
-        """A copy made by a user who may not set the billing settings gets draft invoices, no consumption."""
-        vals_list = super().copy_data(default=default)
-        if not self._may_set_recurrence_billing():
-            for vals in vals_list:
-                vals.update(
-                    recurrence_invoice_state="draft",
-                    recurrence_consumption="none",
-                    recurrence_consumption_domain="[]",
-                )
-        return vals_list
-
     def write(self, vals):
         self._check_recurring_engine_write(vals)
         if not self._may_set_recurrence_billing():
@@ -1068,10 +1056,18 @@ class SaleOrder(models.Model):
 
     def copy_data(self, default=None):
         """A copy is a new contract: it starts today (the user's day), with no end, nothing invoiced
-        outside Odoo and no error; its other recurrence settings are kept."""
+        outside Odoo and no error; its other recurrence settings are kept, except for a user who may not
+        set the billing settings: draft invoices and no consumption."""
         vals_list = super().copy_data(default=default)
         default = default or {}
         today = fields.Date.context_today(self)
+        if not self._may_set_recurrence_billing():
+            for vals in vals_list:
+                vals.update(
+                    recurrence_invoice_state="draft",
+                    recurrence_consumption="none",
+                    recurrence_consumption_domain="[]",
+                )
         for order, vals in zip(self, vals_list, strict=True):
             if not order.recurrence_enabled:
                 continue
