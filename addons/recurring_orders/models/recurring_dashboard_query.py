@@ -92,14 +92,21 @@ def generation_date_sql(start, frequency, index):
     return SQL("(%s + %s * %s)::date", start, index, period_length_sql(frequency))
 
 
-def aligned_period_start_sql(day, frequency, alignment, start):
-    """SQL of the first day of the order's period containing ``day``: the calendar period, or with the
-    anniversary alignment the last generation date on or before ``day``."""
+def shifted_period_start_sql(day, shift, order="so"):
+    """SQL of the first day of the period ``shift`` periods after the order's period containing ``day``
+    (negative: before it): calendar periods follow each other by their length; anniversary periods start
+    on the generation dates, counted from the start (month ends do not drift)."""
+    start = SQL("%s.recurrence_date_start", SQL.identifier(order))
+    frequency = SQL("%s.recurrence_frequency", SQL.identifier(order))
     return SQL(
-        "(CASE WHEN %s = 'anniversary' THEN %s ELSE %s END)",
-        alignment,
-        generation_date_sql(start, frequency, generation_index_sql(day, start, frequency)),
+        "(CASE WHEN %s.recurrence_period_alignment = 'anniversary' THEN %s ELSE (%s + %s * %s)::date END)",
+        SQL.identifier(order),
+        generation_date_sql(
+            start, frequency, SQL("(%s + %s)", generation_index_sql(day, start, frequency), shift)
+        ),
         period_start_sql(day, frequency),
+        shift,
+        period_length_sql(frequency),
     )
 
 
@@ -149,22 +156,13 @@ def schedule_sql(today, order="so"):
     step = period_length_sql(frequency)
 
     def period_start(day):
-        return aligned_period_start_sql(day, frequency, alignment, start)
+        return shifted_period_start_sql(day, 0, order)
 
     # A generation date's period ends on or before Invoiced until when the date is before the start of the
     # period of the day after Invoiced until.
     billed_outside_before = period_start(SQL("(%s + 1)", invoiced_until))
     # The day before the start of the period after the one containing the end date.
-    end_period_end = SQL(
-        "(CASE WHEN %(alignment)s = 'anniversary' THEN %(next_generation)s"
-        " ELSE (%(calendar)s + %(step)s)::date END - 1)",
-        alignment=alignment,
-        next_generation=generation_date_sql(
-            start, frequency, SQL("(%s + 1)", generation_index_sql(end, start, frequency))
-        ),
-        calendar=period_start_sql(end, frequency),
-        step=step,
-    )
+    end_period_end = SQL("(%s - 1)", shifted_period_start_sql(end, 1, order))
     return SQL(
         """(SELECT due.total_count - due.covered_count AS due_count,
                    GREATEST(due.first_period_start, bound.billed_outside_before) AS first_period_start,
@@ -258,7 +256,7 @@ def _aligned_period_sql(day):
     anniversary alignment one of its generation dates (a whole number of steps from ``date_start``, on the
     start's day of the month, or on the month's last day when the start's day is later); an invoice of an
     earlier frequency may not. Evaluated once per invoice, hence integer tests rather than
-    ``aligned_period_start_sql``."""
+    ``shifted_period_start_sql``."""
     return SQL(
         """(CASE WHEN schedule.is_anniversary THEN
                 CASE WHEN schedule.day_step > 0 THEN (%(day)s - schedule.date_start) %% schedule.day_step = 0
@@ -409,11 +407,8 @@ def _duplicate_join():
                   ) billed
                  GROUP BY billed.order_id
            ) duplicate ON duplicate.order_id = so.id""",
-        hand_made_period=aligned_period_start_sql(
-            SQL("COALESCE(move.invoice_date, move.date)"),
-            SQL("recurring.recurrence_frequency"),
-            SQL("recurring.recurrence_period_alignment"),
-            SQL("recurring.recurrence_date_start"),
+        hand_made_period=shifted_period_start_sql(
+            SQL("COALESCE(move.invoice_date, move.date)"), 0, order="recurring"
         ),
     )
 
@@ -505,21 +500,17 @@ def consumption_gap_sql(today):
     """SQL condition: the order adds consumption, its customer (with its contacts) had consumption in its
     company in each of the three periods before the one containing ``today``, and has none in that one:
     a feed that stopped, found before invoicing. One indexed look-up per period and order."""
-    frequency = SQL("so.recurrence_frequency")
-    current_start = period_start_sql(SQL("%s::date", today), frequency)
-    length = period_length_sql(frequency)
+    today = SQL("%s::date", today)
 
     def consumed(periods_back):
-        start = SQL("(%s - %s * %s)::date", current_start, periods_back, length)
-        end = SQL("(%s - %s * %s)::date", current_start, periods_back - 1, length)
         return SQL(
             """EXISTS (SELECT 1 FROM consumption_record record
                         JOIN res_partner record_partner ON record_partner.id = record.partner_id
                        WHERE record_partner.commercial_partner_id = customer.commercial_partner_id
                          AND record.company_id = so.company_id AND record.active
                          AND record.date >= %s AND record.date < %s)""",
-            start,
-            end,
+            shifted_period_start_sql(today, -periods_back),
+            shifted_period_start_sql(today, 1 - periods_back),
         )
 
     return SQL(
@@ -533,26 +524,8 @@ def consumption_gap_sql(today):
 
 def next_document_date_sql(today):
     """SQL of the next invoice's date after the order's preference (``tools.periods.document_date``; a
-    generation that runs late is dated the day it runs). The next generation date starts its period with
-    the anniversary alignment; the periods after it start on the next generation dates, counted from the
-    start (month ends do not drift)."""
+    generation that runs late is dated the day it runs), in the periods of the order's alignment."""
     next_date = SQL("so.recurrence_next_date")
-    start = SQL("so.recurrence_date_start")
-    frequency = SQL("so.recurrence_frequency")
-    length = period_length_sql(frequency)
-    index = generation_index_sql(next_date, start, frequency)
-    calendar_first = period_start_sql(next_date, frequency)
-
-    def period_start(shift):
-        return SQL(
-            "(CASE WHEN so.recurrence_period_alignment = 'anniversary' THEN %s"
-            " ELSE (%s + %s * %s)::date END)",
-            generation_date_sql(start, frequency, SQL("(%s + %s)", index, shift)),
-            calendar_first,
-            shift,
-            length,
-        )
-
     return SQL(
         """(CASE so.recurrence_date_preference
             WHEN 'generation' THEN GREATEST(%(next_date)s, %(today)s::date)
@@ -564,9 +537,9 @@ def next_document_date_sql(today):
         END)""",
         next_date=next_date,
         today=today,
-        first=period_start(0),
-        second=period_start(1),
-        third=period_start(2),
+        first=shifted_period_start_sql(next_date, 0),
+        second=shifted_period_start_sql(next_date, 1),
+        third=shifted_period_start_sql(next_date, 2),
     )
 
 
