@@ -69,21 +69,21 @@ def _day_step_sql(frequency):
 
 
 def generation_index_sql(day, start, frequency):
-    """SQL of the index of the last generation date on or before ``day`` (negative before ``start``):
-    ``tools.periods._step_index``, with floor divisions and the clamped month ends."""
-    months = months_between_sql(start, day)
-    month_step = _month_step_sql(frequency)
-    month_index = SQL("floor(%s::numeric / NULLIF(%s, 0))::int", months, month_step)
+    """SQL of the index of the last generation date on or before ``day`` (negative before ``start``), as
+    ``tools.periods._step_index``: the whole steps in the months from ``start`` to ``day``, not counting
+    ``day``'s month when its generation date is later in it (``day`` before the start's day of the month and
+    not the month's last day). Integer arithmetic only."""
     return SQL(
         """(CASE WHEN %(day_step)s > 0 THEN floor((%(day)s - %(start)s)::numeric / %(day_step)s)::int
-            WHEN (%(start)s + %(month_index)s * %(step)s)::date > %(day)s THEN %(month_index)s - 1
-            ELSE %(month_index)s
+            ELSE floor((%(months)s - CASE WHEN date_part('day', %(day)s) < date_part('day', %(start)s)
+                                          AND date_part('day', %(day)s + 1) != 1 THEN 1 ELSE 0 END
+                       )::numeric / NULLIF(%(month_step)s, 0))::int
         END)""",
         day=day,
         start=start,
         day_step=_day_step_sql(frequency),
-        month_index=month_index,
-        step=period_length_sql(frequency),
+        month_step=_month_step_sql(frequency),
+        months=months_between_sql(start, day),
     )
 
 
@@ -98,15 +98,16 @@ def shifted_period_start_sql(day, shift, order="so"):
     on the generation dates, counted from the start (month ends do not drift)."""
     start = SQL("%s.recurrence_date_start", SQL.identifier(order))
     frequency = SQL("%s.recurrence_frequency", SQL.identifier(order))
+    calendar = period_start_sql(day, frequency)
+    if shift:
+        calendar = SQL("(%s + %s * %s)::date", calendar, shift, period_length_sql(frequency))
     return SQL(
-        "(CASE WHEN %s.recurrence_period_alignment = 'anniversary' THEN %s ELSE (%s + %s * %s)::date END)",
+        "(CASE WHEN %s.recurrence_period_alignment = 'anniversary' THEN %s ELSE %s END)",
         SQL.identifier(order),
         generation_date_sql(
             start, frequency, SQL("(%s + %s)", generation_index_sql(day, start, frequency), shift)
         ),
-        period_start_sql(day, frequency),
-        shift,
-        period_length_sql(frequency),
+        calendar,
     )
 
 
@@ -161,8 +162,8 @@ def schedule_sql(today, order="so"):
     # A generation date's period ends on or before Invoiced until when the date is before the start of the
     # period of the day after Invoiced until.
     billed_outside_before = period_start(SQL("(%s + 1)", invoiced_until))
-    # The day before the start of the period after the one containing the end date.
-    end_period_end = SQL("(%s - 1)", shifted_period_start_sql(end, 1, order))
+    # The day before the start of the period after the one containing the end date (read when prorating).
+    end_period_end = SQL("CASE WHEN %s THEN %s - 1 END", prorate, shifted_period_start_sql(end, 1, order))
     return SQL(
         """(SELECT due.total_count - due.covered_count AS due_count,
                    GREATEST(due.first_period_start, bound.billed_outside_before) AS first_period_start,
@@ -285,33 +286,32 @@ def _invoice_joins(today):
     """
     return SQL(
         """LEFT JOIN (
-                SELECT schedule.order_id,
+                SELECT move.recurring_order_id AS order_id,
                        COUNT(*) AS invoice_count,
-                       COUNT(*) FILTER (WHERE schedule.invoice_period_start = schedule.today_period_start)
-                           AS current_period_count,
+                       COUNT(*) FILTER (
+                           WHERE move.recurring_period_start = schedule.today_period_start
+                              OR (%(prorated_first)s
+                                  AND schedule.start_period_start = schedule.today_period_start)
+                       ) AS current_period_count,
                        -- periods of due generation dates that have an invoice (of the current schedule)
                        COUNT(*) FILTER (
-                           WHERE schedule.invoice_period_start
-                                 BETWEEN schedule.first_period_start AND schedule.last_due_period_start
-                             AND %(aligned_period)s
+                           WHERE (move.recurring_period_start
+                                      BETWEEN schedule.first_period_start AND schedule.last_due_period_start
+                                  AND %(aligned_period)s)
+                              OR (%(prorated_first)s
+                                  AND schedule.start_period_start
+                                      BETWEEN schedule.first_period_start AND schedule.last_due_period_start)
                        ) AS invoiced_due_count
-                  FROM (
-                      SELECT move.recurring_order_id AS order_id,
-                             CASE WHEN move.recurring_period_start = schedule.date_start
-                                 THEN schedule.start_period_start ELSE move.recurring_period_start
-                             END AS invoice_period_start,
-                             schedule.*
-                        FROM account_move move
-                        JOIN (
-                            SELECT schedule_order.id, schedule.*
-                              FROM sale_order schedule_order
-                             CROSS JOIN LATERAL %(schedule)s schedule
-                             WHERE schedule_order.recurrence_enabled AND schedule_order.state = 'sale'
-                            OFFSET 0
-                        ) schedule ON schedule.id = move.recurring_order_id
-                       WHERE move.recurring_order_id IS NOT NULL AND move.state != 'cancel'
-                  ) schedule
-                 GROUP BY schedule.order_id
+                  FROM account_move move
+                  JOIN (
+                      SELECT schedule_order.id, schedule.*
+                        FROM sale_order schedule_order
+                       CROSS JOIN LATERAL %(schedule)s schedule
+                       WHERE schedule_order.recurrence_enabled AND schedule_order.state = 'sale'
+                      OFFSET 0
+                  ) schedule ON schedule.id = move.recurring_order_id
+                 WHERE move.recurring_order_id IS NOT NULL AND move.state != 'cancel'
+                 GROUP BY move.recurring_order_id
            ) invoiced ON invoiced.order_id = so.id
            LEFT JOIN LATERAL (
                 SELECT MAX(last.id) AS move_id, MAX(last.amount_untaxed) AS amount_untaxed,
@@ -327,7 +327,12 @@ def _invoice_joins(today):
                        LIMIT 1
                   ) last
            ) last_invoice ON TRUE""",
-        aligned_period=_aligned_period_sql(SQL("schedule.invoice_period_start")),
+        aligned_period=_aligned_period_sql(SQL("move.recurring_period_start")),
+        # a prorated first period: the invoice starts on the order's start, inside its period
+        prorated_first=SQL(
+            "(move.recurring_period_start = schedule.date_start"
+            " AND schedule.date_start != schedule.start_period_start)"
+        ),
         schedule=schedule_sql(today, order="schedule_order"),
     )
 
