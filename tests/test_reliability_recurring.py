@@ -10,10 +10,14 @@ from unittest import TestCase
 
 from . import processes
 
-ACTIVE_RECURRING_INVOICES = """
+# The invoices of the seeded orders: seeding leaves them the only recurring ones (demo orders, with their
+# invoices, are stopped).
+SEEDED_INVOICES = "account_move m JOIN sale_order o ON o.id = m.recurring_order_id AND o.recurrence_enabled"
+
+ACTIVE_RECURRING_INVOICES = f"""
     SELECT m.recurring_order_id, m.recurring_period_start, count(*)
-      FROM account_move m
-     WHERE m.recurring_order_id IS NOT NULL AND m.state != 'cancel'
+      FROM {SEEDED_INVOICES}
+     WHERE m.state != 'cancel'
   GROUP BY 1, 2
 """
 
@@ -42,8 +46,18 @@ CONSUMPTION_LINKS = """
 def _invoice_count(database):
     return processes.query(
         database,
-        "SELECT count(*) FROM account_move WHERE recurring_order_id IS NOT NULL AND state != 'cancel'",
+        f"SELECT count(*) FROM {SEEDED_INVOICES} WHERE m.state != 'cancel'",
     )[0][0]
+
+
+def _generate_then_kill(database, after=50):
+    """Start a generation, ``kill -9`` it once ``after`` invoices are committed; the invoices committed."""
+    worker = processes.start_script(database, "generate_recurring.py", "--batch-size", 25)
+    deadline = time.monotonic() + 300
+    while _invoice_count(database) < after and worker.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    processes.kill_hard(worker)
+    return _invoice_count(database)
 
 
 class TestRecurringProcesses(TestCase):
@@ -94,14 +108,7 @@ class TestRecurringProcesses(TestCase):
             ):
                 processes.run_script(reference, "generate_recurring.py", "--batch-size", 25)
 
-                worker = processes.start_script(interrupted, "generate_recurring.py", "--batch-size", 25)
-                deadline = time.monotonic() + 300
-                while (
-                    _invoice_count(interrupted) < 50 and worker.poll() is None and time.monotonic() < deadline
-                ):
-                    time.sleep(0.05)
-                processes.kill_hard(worker)
-                committed_before_kill = _invoice_count(interrupted)
+                committed_before_kill = _generate_then_kill(interrupted)
                 self.assertGreater(committed_before_kill, 0, "some batches were committed before the kill")
                 self.assertLess(committed_before_kill, 500, "the run was killed before its end")
 
@@ -125,8 +132,9 @@ class TestRecurringProcesses(TestCase):
             self.assert_each_period_invoiced_once(database, orders=20, periods=3)
             periods = processes.query(
                 database,
-                """SELECT DISTINCT recurring_period_start, recurring_period_end, invoice_date, invoice_subject
-                     FROM account_move WHERE recurring_order_id IS NOT NULL ORDER BY 1""",
+                f"""SELECT DISTINCT m.recurring_period_start, m.recurring_period_end, m.invoice_date,
+                           m.invoice_subject
+                      FROM {SEEDED_INVOICES} ORDER BY 1""",
             )
             self.assertEqual(len(periods), 3, "three distinct periods, each with its own dates and subject")
             for period_start, period_end, invoice_date, subject in periods:
@@ -209,20 +217,13 @@ class TestRecurringProcesses(TestCase):
                 self.assert_each_period_invoiced_once(reference, orders=300, periods=2)
                 billed_days = processes.query(
                     reference,
-                    """SELECT count(*) FILTER (WHERE m.recurring_period_start = o.recurrence_date_start),
+                    f"""SELECT count(*) FILTER (WHERE m.recurring_period_start = o.recurrence_date_start),
                               count(*) FILTER (WHERE m.recurring_period_end = o.recurrence_date_end)
-                         FROM account_move m JOIN sale_order o ON o.id = m.recurring_order_id""",
+                         FROM {SEEDED_INVOICES}""",
                 )[0]
                 self.assertEqual(billed_days, (300, 300), "each order billed from its start to its end day")
 
-                worker = processes.start_script(interrupted, "generate_recurring.py", "--batch-size", 25)
-                deadline = time.monotonic() + 300
-                while (
-                    _invoice_count(interrupted) < 50 and worker.poll() is None and time.monotonic() < deadline
-                ):
-                    time.sleep(0.05)
-                processes.kill_hard(worker)
-                self.assertLess(_invoice_count(interrupted), 600, "the run was killed before its end")
+                self.assertLess(_generate_then_kill(interrupted), 600, "the run was killed before its end")
                 processes.run_script(interrupted, "generate_recurring.py", "--batch-size", 25)
 
                 workers = [
