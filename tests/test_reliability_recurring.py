@@ -10,16 +10,14 @@ from unittest import TestCase
 
 from . import processes
 
-# The seeded orders only: the demo data's own recurring orders and invoices are in every copy too.
-SEEDED_ORDERS = """
-    SELECT o.id FROM sale_order o JOIN res_partner p ON p.id = o.partner_id
-     WHERE p.name LIKE 'Seeded customer %'
-"""
+# The invoices of the seeded orders: seeding leaves them the only recurring ones (demo orders, with their
+# invoices, are stopped).
+SEEDED_INVOICES = "account_move m JOIN sale_order o ON o.id = m.recurring_order_id AND o.recurrence_enabled"
 
 ACTIVE_RECURRING_INVOICES = f"""
     SELECT m.recurring_order_id, m.recurring_period_start, count(*)
-      FROM account_move m
-     WHERE m.recurring_order_id IN ({SEEDED_ORDERS}) AND m.state != 'cancel'
+      FROM {SEEDED_INVOICES}
+     WHERE m.state != 'cancel'
   GROUP BY 1, 2
 """
 
@@ -29,8 +27,8 @@ INVOICE_SENT = "SELECT state, COALESCE(is_move_sent, FALSE) FROM account_move WH
 INVOICE_SNAPSHOT = f"""
     SELECT o.name, m.recurring_period_start, m.recurring_period_end, m.invoice_date, m.invoice_subject,
            m.state, m.amount_untaxed, m.amount_total, m.partner_id
-      FROM account_move m JOIN sale_order o ON o.id = m.recurring_order_id
-     WHERE m.state != 'cancel' AND o.id IN ({SEEDED_ORDERS})
+      FROM {SEEDED_INVOICES}
+     WHERE m.state != 'cancel'
   ORDER BY 1, 2
 """
 
@@ -48,9 +46,18 @@ CONSUMPTION_LINKS = """
 def _invoice_count(database):
     return processes.query(
         database,
-        f"SELECT count(*) FROM account_move"
-        f" WHERE recurring_order_id IN ({SEEDED_ORDERS}) AND state != 'cancel'",
+        f"SELECT count(*) FROM {SEEDED_INVOICES} WHERE m.state != 'cancel'",
     )[0][0]
+
+
+def _generate_then_kill(database, after=50):
+    """Start a generation, ``kill -9`` it once ``after`` invoices are committed; the invoices committed."""
+    worker = processes.start_script(database, "generate_recurring.py", "--batch-size", 25)
+    deadline = time.monotonic() + 300
+    while _invoice_count(database) < after and worker.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    processes.kill_hard(worker)
+    return _invoice_count(database)
 
 
 class TestRecurringProcesses(TestCase):
@@ -101,14 +108,7 @@ class TestRecurringProcesses(TestCase):
             ):
                 processes.run_script(reference, "generate_recurring.py", "--batch-size", 25)
 
-                worker = processes.start_script(interrupted, "generate_recurring.py", "--batch-size", 25)
-                deadline = time.monotonic() + 300
-                while (
-                    _invoice_count(interrupted) < 50 and worker.poll() is None and time.monotonic() < deadline
-                ):
-                    time.sleep(0.05)
-                processes.kill_hard(worker)
-                committed_before_kill = _invoice_count(interrupted)
+                committed_before_kill = _generate_then_kill(interrupted)
                 self.assertGreater(committed_before_kill, 0, "some batches were committed before the kill")
                 self.assertLess(committed_before_kill, 500, "the run was killed before its end")
 
@@ -132,9 +132,9 @@ class TestRecurringProcesses(TestCase):
             self.assert_each_period_invoiced_once(database, orders=20, periods=3)
             periods = processes.query(
                 database,
-                f"""SELECT DISTINCT recurring_period_start, recurring_period_end, invoice_date,
-                           invoice_subject
-                      FROM account_move WHERE recurring_order_id IN ({SEEDED_ORDERS}) ORDER BY 1""",
+                f"""SELECT DISTINCT m.recurring_period_start, m.recurring_period_end, m.invoice_date,
+                           m.invoice_subject
+                      FROM {SEEDED_INVOICES} ORDER BY 1""",
             )
             self.assertEqual(len(periods), 3, "three distinct periods, each with its own dates and subject")
             for period_start, period_end, invoice_date, subject in periods:
@@ -202,3 +202,42 @@ class TestRecurringProcesses(TestCase):
             )
             rows = processes.run_script(database, "bad_orders.py", "--action", "dashboard", "--orders", *bad)
             self.assertFalse([row for row in rows["rows"].values() if row["has_generation_error"]])
+
+    def test_prorated_and_anniversary_orders_keep_the_kill_9_and_two_worker_guarantees(self):
+        """Orders prorating their partial periods, half of them with anniversary periods: two workers, and
+        a run killed mid-way then run again, each bill every period once, as an uninterrupted run does."""
+        with processes.database_copy("prorated_seed") as seeded:
+            processes.run_script(seeded, "seed_recurring.py", "--orders", 300, "--prorated")
+            with (
+                processes.database_copy("prorated_ref", source=seeded) as reference,
+                processes.database_copy("prorated_cut", source=seeded) as interrupted,
+                processes.database_copy("prorated_two", source=seeded) as two_workers,
+            ):
+                processes.run_script(reference, "generate_recurring.py", "--batch-size", 25)
+                self.assert_each_period_invoiced_once(reference, orders=300, periods=2)
+                billed_days = processes.query(
+                    reference,
+                    f"""SELECT count(*) FILTER (WHERE m.recurring_period_start = o.recurrence_date_start),
+                              count(*) FILTER (WHERE m.recurring_period_end = o.recurrence_date_end)
+                         FROM {SEEDED_INVOICES}""",
+                )[0]
+                self.assertEqual(billed_days, (300, 300), "each order billed from its start to its end day")
+
+                self.assertLess(_generate_then_kill(interrupted), 600, "the run was killed before its end")
+                processes.run_script(interrupted, "generate_recurring.py", "--batch-size", 25)
+
+                workers = [
+                    processes.start_script(two_workers, "generate_recurring.py", "--batch-size", 10)
+                    for _worker in range(2)
+                ]
+                results = [processes.finish(worker) for worker in workers]
+                self.assertEqual(sum(result["invoices"] for result in results), 600)
+                self.assertEqual(sum(result["failures"] for result in results), 0)
+
+                for database in (interrupted, two_workers):
+                    self.assert_each_period_invoiced_once(database, orders=300, periods=2)
+                    self.assertEqual(
+                        processes.query(database, INVOICE_SNAPSHOT),
+                        processes.query(reference, INVOICE_SNAPSHOT),
+                    )
+                    self.assertEqual(processes.run_script(database, "generate_recurring.py")["invoices"], 0)

@@ -286,6 +286,20 @@ def recurring_catch_up(env, scale, sink):
 
 
 @scenario
+def recurring_prorated(env, scale, sink):
+    """The same orders prorating their partial periods, half with anniversary periods, from one month ago to
+    today: 2 invoices per order, the cut ones with prorated quantities (compare per invoice with the
+    catch-up)."""
+    count = scaled(2000, scale)
+    seed_recurring_orders(env, count, prorated=True)
+    analyze(env)
+    with measure(sink, "recurring generation, prorated and anniversary periods", 2 * count, "invoices"):
+        generated = _generate_all(env)
+    if generated != 2 * count:
+        raise RuntimeError(f"{generated} invoices generated for {2 * count} periods")
+
+
+@scenario
 def recurring_with_consumption(env, scale, sink):
     """The same orders with 50 consumption records each, billed on their period's invoice."""
     count = scaled(2000, scale)

@@ -2,6 +2,8 @@
 
 Prints {"order_ids": [...], "record_count": n}. Each order: 3 product lines; the customer's consumption:
 `--consumption` records per due month (2 products, explicit rates), billed with the period (`current`).
+`--prorated`: orders prorating their partial periods instead, half with anniversary periods (two periods
+due each, see ``seeding.seed_recurring_orders``).
 """
 
 import json
@@ -16,10 +18,17 @@ args = parse_args(
         "--consumption": {"type": int, "default": 0},
         "--state": {"default": "posted"},
         "--archived-customers": {"type": int, "default": 0, "help": "how many of the customers to archive"},
+        "--prorated": {"action": "store_true", "help": "prorated orders, half with anniversary periods"},
     }
 )
 with environment(args.database) as env:
     orders, records = seed_recurring_orders(
-        env, args.orders, args.months_due, args.consumption, args.state, args.archived_customers
+        env,
+        args.orders,
+        args.months_due,
+        args.consumption,
+        args.state,
+        args.archived_customers,
+        prorated=args.prorated,
     )
     print(json.dumps({"order_ids": orders.ids, "record_count": len(records)}))

@@ -6,11 +6,15 @@ from odoo import fields
 
 
 def seed_recurring_orders(
-    env, orders_count, months_due=1, consumption=0, state="posted", archived_customers=0
+    env, orders_count, months_due=1, consumption=0, state="posted", archived_customers=0, prorated=False
 ):
     """Confirmed monthly recurring orders of 3 lines with `months_due` periods due (the first on the 1st of
     the month `months_due - 1` months ago), each customer with `consumption` records per due month
     (2 products, explicit rates), billed with the period. Returns (orders, consumption records).
+
+    `prorated`: instead, orders prorating their partial periods, one in two with anniversary periods, from
+    one month ago to today: two periods due each, the calendar ones cut by both dates, the anniversary ones
+    by the end date (no consumption).
 
     The seeded orders become the only recurring ones of the database (demo orders would add invoices).
     """
@@ -40,13 +44,25 @@ def seed_recurring_orders(
             for index in range(orders_count)
         ]
     )
+    schedules = [{"recurrence_date_start": start}] * orders_count
+    if prorated:
+        consumption = 0
+        schedules = [
+            {
+                "recurrence_date_start": today - relativedelta(months=1),
+                "recurrence_date_end": today,
+                "recurrence_prorate": True,
+                "recurrence_period_alignment": ("calendar", "anniversary")[index % 2],
+            }
+            for index in range(orders_count)
+        ]
     orders = env["sale.order"].create(
         [
             {
                 "partner_id": customer.id,
                 "recurrence_enabled": True,
                 "recurrence_frequency": "monthly",
-                "recurrence_date_start": start,
+                **schedule,
                 "recurrence_invoice_state": state,
                 "recurrence_subject": "Subscription {MMM} {YYYY}",
                 "recurrence_date_preference": "period_start",
@@ -64,7 +80,7 @@ def seed_recurring_orders(
                     for line in range(3)
                 ],
             }
-            for customer in customers
+            for customer, schedule in zip(customers, schedules, strict=True)
         ]
     )
     orders.action_confirm()

@@ -12,7 +12,10 @@ are computed as of the ``today`` given, when the rows are read.
 The date arithmetic is the SQL translation of ``tools.periods``: generation date k is
 ``start + k x step`` computed from the start (PostgreSQL's ``date + interval 'n months'`` clamps month ends
 like ``relativedelta``), the period of a date is its calendar day, ISO week, month, quarter, half-year or
-year, and a step is as long as a period, so each period holds at most one generation date.
+year, or with the anniversary alignment the period from a generation date to the day before the next one,
+and a step is as long as a period, so each period holds at most one generation date. An order that
+prorates bills its first period from its start: an invoice starting on the order's start counts for the
+period containing it.
 """
 
 from odoo.tools import SQL
@@ -51,6 +54,63 @@ def period_start_sql(day, frequency):
     )
 
 
+def _month_step_sql(frequency):
+    return SQL(
+        """(CASE %(frequency)s WHEN 'monthly' THEN 1 WHEN 'quarterly' THEN 3 WHEN 'semiannual' THEN 6
+            WHEN 'annual' THEN 12 ELSE 0 END)""",
+        frequency=frequency,
+    )
+
+
+def _day_step_sql(frequency):
+    return SQL(
+        "(CASE %(frequency)s WHEN 'daily' THEN 1 WHEN 'weekly' THEN 7 ELSE 0 END)", frequency=frequency
+    )
+
+
+def generation_index_sql(day, start, frequency):
+    """SQL of the index of the last generation date on or before ``day`` (negative before ``start``), as
+    ``tools.periods._step_index``: the whole steps in the months from ``start`` to ``day``, not counting
+    ``day``'s month when its generation date is later in it (``day`` before the start's day of the month and
+    not the month's last day). Integer arithmetic only."""
+    return SQL(
+        """(CASE WHEN %(day_step)s > 0 THEN floor((%(day)s - %(start)s)::numeric / %(day_step)s)::int
+            ELSE floor((%(months)s - CASE WHEN date_part('day', %(day)s) < date_part('day', %(start)s)
+                                          AND date_part('day', %(day)s + 1) != 1 THEN 1 ELSE 0 END
+                       )::numeric / NULLIF(%(month_step)s, 0))::int
+        END)""",
+        day=day,
+        start=start,
+        day_step=_day_step_sql(frequency),
+        month_step=_month_step_sql(frequency),
+        months=months_between_sql(start, day),
+    )
+
+
+def generation_date_sql(start, frequency, index):
+    """SQL of generation date ``index`` (``start + index x step``, from the start: no drift)."""
+    return SQL("(%s + %s * %s)::date", start, index, period_length_sql(frequency))
+
+
+def shifted_period_start_sql(day, shift, order="so"):
+    """SQL of the first day of the period ``shift`` periods after the order's period containing ``day``
+    (negative: before it): calendar periods follow each other by their length; anniversary periods start
+    on the generation dates, counted from the start (month ends do not drift)."""
+    start = SQL("%s.recurrence_date_start", SQL.identifier(order))
+    frequency = SQL("%s.recurrence_frequency", SQL.identifier(order))
+    calendar = period_start_sql(day, frequency)
+    if shift:
+        calendar = SQL("(%s + %s * %s)::date", calendar, shift, period_length_sql(frequency))
+    return SQL(
+        "(CASE WHEN %s.recurrence_period_alignment = 'anniversary' THEN %s ELSE %s END)",
+        SQL.identifier(order),
+        generation_date_sql(
+            start, frequency, SQL("(%s + %s)", generation_index_sql(day, start, frequency), shift)
+        ),
+        calendar,
+    )
+
+
 def period_length_sql(frequency):
     """SQL interval of one period, which is also the step between two generation dates."""
     return SQL(
@@ -78,9 +138,12 @@ def months_between_sql(first, last):
 
 def schedule_sql(today, order="so"):
     """SQL subquery of the schedule of the order ``order`` as of ``today``: ``due_count`` (its generation
-    dates up to today and up to its end date, without those whose period ends on or before its *Invoiced
-    until*), the period starts of its first due date, of its last due date and of today, its step in months
-    (``month_step``, 0 for daily and weekly) and ``is_weekly``.
+    dates up to today and up to its end date, or when it prorates, those whose period starts on or before
+    it, without those whose period ends on or before its *Invoiced until*), the period starts of its first
+    due date, of its last due date and of today, its step in months (``month_step``, 0 for daily and
+    weekly), in days (``day_step``, 0 for month steps), ``is_weekly``, ``is_anniversary``, its start
+    (``date_start``), the start of the period containing it (``start_period_start``) and the end of the one
+    containing its end date (``end_period_end``).
 
     Each stage is computed once per order (``OFFSET 0`` keeps PostgreSQL from copying an expression into
     every place that reads it).
@@ -89,14 +152,24 @@ def schedule_sql(today, order="so"):
     end = SQL("%s.recurrence_date_end", SQL.identifier(order))
     invoiced_until = SQL("%s.recurrence_invoiced_until", SQL.identifier(order))
     frequency = SQL("%s.recurrence_frequency", SQL.identifier(order))
+    alignment = SQL("%s.recurrence_period_alignment", SQL.identifier(order))
+    prorate = SQL("COALESCE(%s.recurrence_prorate, FALSE)", SQL.identifier(order))
     step = period_length_sql(frequency)
+
+    def period_start(day):
+        return shifted_period_start_sql(day, 0, order)
+
     # A generation date's period ends on or before Invoiced until when the date is before the start of the
     # period of the day after Invoiced until.
-    billed_outside_before = period_start_sql(SQL("(%s + 1)", invoiced_until), frequency)
+    billed_outside_before = period_start(SQL("(%s + 1)", invoiced_until))
+    # The day before the start of the period after the one containing the end date (read when prorating).
+    end_period_end = SQL("CASE WHEN %s THEN %s - 1 END", prorate, shifted_period_start_sql(end, 1, order))
     return SQL(
         """(SELECT due.total_count - due.covered_count AS due_count,
                    GREATEST(due.first_period_start, bound.billed_outside_before) AS first_period_start,
-                   due.today_period_start, bound.month_step, bound.is_weekly,
+                   due.first_period_start AS start_period_start,
+                   due.today_period_start, bound.month_step, bound.day_step, bound.is_weekly,
+                   bound.is_anniversary, bound.date_start, bound.end_period_end,
                    CASE WHEN due.total_count > due.covered_count THEN %(last_due_period_start)s END
                        AS last_due_period_start
               FROM (
@@ -109,14 +182,20 @@ def schedule_sql(today, order="so"):
                                    THEN LEAST(bound.due_until, bound.billed_outside_before - 1)
                                END AS covered_until
                           FROM (
-                              SELECT LEAST(%(today)s::date, COALESCE(%(end)s, %(today)s::date)) AS due_until,
-                                     %(billed_outside_before)s AS billed_outside_before,
-                                     CASE %(frequency)s WHEN 'monthly' THEN 1 WHEN 'quarterly' THEN 3
-                                         WHEN 'semiannual' THEN 6 WHEN 'annual' THEN 12 ELSE 0 END
-                                         AS month_step,
-                                     CASE %(frequency)s WHEN 'daily' THEN 1 WHEN 'weekly' THEN 7 ELSE 0 END
-                                         AS day_step,
-                                     %(frequency)s = 'weekly' AS is_weekly
+                              SELECT bound.*,
+                                     LEAST(%(today)s::date, COALESCE(
+                                         CASE WHEN %(prorate)s THEN bound.end_period_end ELSE %(end)s END,
+                                         %(today)s::date)) AS due_until
+                                FROM (
+                                    SELECT %(billed_outside_before)s AS billed_outside_before,
+                                           %(end_period_end)s AS end_period_end,
+                                           %(start)s AS date_start,
+                                           %(month_step)s AS month_step,
+                                           %(day_step)s AS day_step,
+                                           %(frequency)s = 'weekly' AS is_weekly,
+                                           %(alignment)s = 'anniversary' AS is_anniversary
+                                    OFFSET 0
+                                ) bound
                               OFFSET 0
                           ) bound
                         OFFSET 0
@@ -133,20 +212,24 @@ def schedule_sql(today, order="so"):
         )""",
         today=today,
         end=end,
+        start=start,
+        prorate=prorate,
+        alignment=alignment,
         invoiced_until=invoiced_until,
         billed_outside_before=billed_outside_before,
+        end_period_end=end_period_end,
         frequency=frequency,
+        month_step=_month_step_sql(frequency),
+        day_step=_day_step_sql(frequency),
         months=months_between_sql(start, SQL("bound.due_until")),
         covered_months=months_between_sql(start, SQL("bound.covered_until")),
         total_count=_generation_count_sql(start, SQL("bound.due_until"), SQL("bound.month_steps"), step),
         covered_count=_generation_count_sql(
             start, SQL("bound.covered_until"), SQL("bound.covered_month_steps"), step
         ),
-        first_period_start=period_start_sql(start, frequency),
-        today_period_start=period_start_sql(SQL("%s::date", today), frequency),
-        last_due_period_start=period_start_sql(
-            SQL("(%s + (due.total_count - 1) * %s)::date", start, step), frequency
-        ),
+        first_period_start=period_start(start),
+        today_period_start=period_start(SQL("%s::date", today)),
+        last_due_period_start=period_start(SQL("(%s + (due.total_count - 1) * %s)::date", start, step)),
     )
 
 
@@ -169,15 +252,26 @@ def _generation_count_sql(start, until, month_steps, step):
 
 
 def _aligned_period_sql(day):
-    """SQL condition: ``day`` starts a period of the order's current frequency (``schedule.month_step``,
-    0 for daily and weekly, ``schedule.is_weekly``); an invoice of an earlier frequency may not.
-    Evaluated once per invoice, hence integer tests rather than ``period_start_sql``."""
+    """SQL condition: ``day`` starts a period of the order's current schedule (``schedule``): a calendar
+    period of its frequency (``month_step``, 0 for daily and weekly, ``is_weekly``), or with the
+    anniversary alignment one of its generation dates (a whole number of steps from ``date_start``, on the
+    start's day of the month, or on the month's last day when the start's day is later); an invoice of an
+    earlier frequency may not. Evaluated once per invoice, hence integer tests rather than
+    ``shifted_period_start_sql``."""
     return SQL(
-        """(CASE WHEN schedule.month_step = 0 THEN NOT schedule.is_weekly OR date_part('isodow', %(day)s) = 1
+        """(CASE WHEN schedule.is_anniversary THEN
+                CASE WHEN schedule.day_step > 0 THEN (%(day)s - schedule.date_start) %% schedule.day_step = 0
+                ELSE %(months)s %% schedule.month_step = 0
+                     AND (date_part('day', %(day)s) = date_part('day', schedule.date_start)
+                          OR (date_part('day', %(day)s) < date_part('day', schedule.date_start)
+                              AND date_part('day', %(day)s + 1) = 1))
+                END
+            WHEN schedule.month_step = 0 THEN NOT schedule.is_weekly OR date_part('isodow', %(day)s) = 1
             ELSE date_part('day', %(day)s) = 1
                  AND (date_part('month', %(day)s)::int - 1) %% schedule.month_step = 0
         END)""",
         day=day,
+        months=months_between_sql(SQL("schedule.date_start"), day),
     )
 
 
@@ -187,19 +281,26 @@ def _invoice_joins(today):
 
     The unique index on (order, period start) of these invoices guarantees one invoice per period, so
     counting invoices counts periods, and serves both: one scan of it for every order at once, grouped,
-    then one lookup per order for the last invoice.
+    then one lookup per order for the last invoice. An invoice starting on the order's start (a prorated
+    first period) counts for the period containing it.
     """
     return SQL(
         """LEFT JOIN (
                 SELECT move.recurring_order_id AS order_id,
                        COUNT(*) AS invoice_count,
-                       COUNT(*) FILTER (WHERE move.recurring_period_start = schedule.today_period_start)
-                           AS current_period_count,
-                       -- periods of due generation dates that have an invoice (of the current frequency)
                        COUNT(*) FILTER (
-                           WHERE move.recurring_period_start
-                                 BETWEEN schedule.first_period_start AND schedule.last_due_period_start
-                             AND %(aligned_period)s
+                           WHERE move.recurring_period_start = schedule.today_period_start
+                              OR (%(prorated_first)s
+                                  AND schedule.start_period_start = schedule.today_period_start)
+                       ) AS current_period_count,
+                       -- periods of due generation dates that have an invoice (of the current schedule)
+                       COUNT(*) FILTER (
+                           WHERE (move.recurring_period_start
+                                      BETWEEN schedule.first_period_start AND schedule.last_due_period_start
+                                  AND %(aligned_period)s)
+                              OR (%(prorated_first)s
+                                  AND schedule.start_period_start
+                                      BETWEEN schedule.first_period_start AND schedule.last_due_period_start)
                        ) AS invoiced_due_count
                   FROM account_move move
                   JOIN (
@@ -213,9 +314,12 @@ def _invoice_joins(today):
                  GROUP BY move.recurring_order_id
            ) invoiced ON invoiced.order_id = so.id
            LEFT JOIN LATERAL (
-                SELECT MAX(last.id) AS move_id, MAX(last.amount_untaxed) AS amount_untaxed
+                SELECT MAX(last.id) AS move_id, MAX(last.amount_untaxed) AS amount_untaxed,
+                       MAX(last.recurring_period_start) AS period_start,
+                       MAX(last.recurring_period_end) AS period_end
                   FROM (
-                      SELECT move.id, move.amount_untaxed
+                      SELECT move.id, move.amount_untaxed,
+                             move.recurring_period_start, move.recurring_period_end
                         FROM account_move move
                        WHERE move.recurring_order_id = so.id
                          AND move.recurring_order_id IS NOT NULL AND move.state != 'cancel'
@@ -224,6 +328,11 @@ def _invoice_joins(today):
                   ) last
            ) last_invoice ON TRUE""",
         aligned_period=_aligned_period_sql(SQL("move.recurring_period_start")),
+        # a prorated first period: the invoice starts on the order's start, inside its period
+        prorated_first=SQL(
+            "(move.recurring_period_start = schedule.date_start"
+            " AND schedule.date_start != schedule.start_period_start)"
+        ),
         schedule=schedule_sql(today, order="schedule_order"),
     )
 
@@ -303,8 +412,8 @@ def _duplicate_join():
                   ) billed
                  GROUP BY billed.order_id
            ) duplicate ON duplicate.order_id = so.id""",
-        hand_made_period=period_start_sql(
-            SQL("COALESCE(move.invoice_date, move.date)"), SQL("recurring.recurrence_frequency")
+        hand_made_period=shifted_period_start_sql(
+            SQL("COALESCE(move.invoice_date, move.date)"), 0, order="recurring"
         ),
     )
 
@@ -396,21 +505,17 @@ def consumption_gap_sql(today):
     """SQL condition: the order adds consumption, its customer (with its contacts) had consumption in its
     company in each of the three periods before the one containing ``today``, and has none in that one:
     a feed that stopped, found before invoicing. One indexed look-up per period and order."""
-    frequency = SQL("so.recurrence_frequency")
-    current_start = period_start_sql(SQL("%s::date", today), frequency)
-    length = period_length_sql(frequency)
+    today = SQL("%s::date", today)
 
     def consumed(periods_back):
-        start = SQL("(%s - %s * %s)::date", current_start, periods_back, length)
-        end = SQL("(%s - %s * %s)::date", current_start, periods_back - 1, length)
         return SQL(
             """EXISTS (SELECT 1 FROM consumption_record record
                         JOIN res_partner record_partner ON record_partner.id = record.partner_id
                        WHERE record_partner.commercial_partner_id = customer.commercial_partner_id
                          AND record.company_id = so.company_id AND record.active
                          AND record.date >= %s AND record.date < %s)""",
-            start,
-            end,
+            shifted_period_start_sql(today, -periods_back),
+            shifted_period_start_sql(today, 1 - periods_back),
         )
 
     return SQL(
@@ -424,22 +529,22 @@ def consumption_gap_sql(today):
 
 def next_document_date_sql(today):
     """SQL of the next invoice's date after the order's preference (``tools.periods.document_date``; a
-    generation that runs late is dated the day it runs)."""
+    generation that runs late is dated the day it runs), in the periods of the order's alignment."""
     next_date = SQL("so.recurrence_next_date")
-    frequency = SQL("so.recurrence_frequency")
     return SQL(
         """(CASE so.recurrence_date_preference
             WHEN 'generation' THEN GREATEST(%(next_date)s, %(today)s::date)
             WHEN 'previous_period_end' THEN %(first)s - 1
             WHEN 'period_start' THEN %(first)s
-            WHEN 'period_end' THEN (%(first)s + %(length)s)::date - 1
-            WHEN 'next_period_start' THEN (%(first)s + %(length)s)::date
-            ELSE (%(first)s + 2 * %(length)s)::date - 1
+            WHEN 'period_end' THEN %(second)s - 1
+            WHEN 'next_period_start' THEN %(second)s
+            ELSE %(third)s - 1
         END)""",
         next_date=next_date,
         today=today,
-        first=period_start_sql(next_date, frequency),
-        length=period_length_sql(frequency),
+        first=shifted_period_start_sql(next_date, 0),
+        second=shifted_period_start_sql(next_date, 1),
+        third=shifted_period_start_sql(next_date, 2),
     )
 
 
@@ -490,6 +595,13 @@ def dashboard_query(today, consumption_line, defaults):
                    COALESCE(invoiced.current_period_count, 0) AS current_period_invoice_count,
                    last_invoice.move_id AS last_invoice_id,
                    %(last_invoice_amount)s AS last_invoice_amount,
+                   -- a prorated period bills less than the order's amount: its amount is not checked
+                   COALESCE(so.recurrence_prorate, FALSE) AND (
+                       (last_invoice.period_start = so.recurrence_date_start
+                        AND so.recurrence_date_start != due.start_period_start)
+                       OR (last_invoice.period_end = so.recurrence_date_end
+                           AND so.recurrence_date_end != due.end_period_end)
+                   ) AS is_last_invoice_prorated,
                    COALESCE(currency.rounding, 0.01) AS rounding,
                    due.due_count - COALESCE(invoiced.invoiced_due_count, 0) AS missing_count,
                    COALESCE(duplicate.period_count, 0) AS duplicate_period_count,
@@ -525,7 +637,10 @@ def dashboard_query(today, consumption_line, defaults):
                      ON invoice_commercial.id = invoice_partner.commercial_partner_id
               LEFT JOIN res_currency currency ON currency.id = so.currency_id
               LEFT JOIN LATERAL (
-                  SELECT MAX(schedule.due_count) AS due_count FROM %(schedule)s schedule
+                  SELECT MAX(schedule.due_count) AS due_count,
+                         MAX(schedule.start_period_start) AS start_period_start,
+                         MAX(schedule.end_period_end) AS end_period_end
+                    FROM %(schedule)s schedule
               ) due ON TRUE
               %(invoices)s
               %(duplicate)s
@@ -535,8 +650,9 @@ def dashboard_query(today, consumption_line, defaults):
          CROSS JOIN LATERAL (
              SELECT dashboard.missing_count > 0 AS has_missing_invoice,
                     dashboard.duplicate_period_count > 0 AS has_duplicate_invoice,
-                    COALESCE(abs(dashboard.last_invoice_amount - dashboard.amount_untaxed)
-                             >= dashboard.rounding / 2, FALSE) AS has_amount_discrepancy,
+                    NOT COALESCE(dashboard.is_last_invoice_prorated, FALSE)
+                        AND COALESCE(abs(dashboard.last_invoice_amount - dashboard.amount_untaxed)
+                                     >= dashboard.rounding / 2, FALSE) AS has_amount_discrepancy,
                     dashboard.is_parent_missing OR dashboard.is_partner_archived
                         OR dashboard.is_company_mismatch OR dashboard.product_without_account_id IS NOT NULL
                         OR dashboard.is_payment_term_missing AS has_inconsistency,

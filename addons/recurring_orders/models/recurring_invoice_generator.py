@@ -9,7 +9,7 @@ from odoo.exceptions import UserError
 from odoo.fields import Command, Domain
 from odoo.tools import SQL, format_date, plaintext2html, split_every
 
-from ..tools import engine, periods, subject
+from ..tools import engine, subject
 
 _logger = logging.getLogger(__name__)
 
@@ -289,7 +289,8 @@ class RecurringInvoiceGenerator(models.AbstractModel):
     def _plan_invoices(self, orders, today):
         """``{order id: [plan]}``, one plan per due generation date, oldest first, and the orders refused.
 
-        A plan holds the generation date, the billed period, the document date and the subject.
+        A plan holds the generation date, the billed period (its covered days when prorated) and its share
+        of the whole period, the document date and the subject.
         """
         invoiced = orders._recurrence_invoiced_periods()
         catch_up_limit = self._catch_up_limit()
@@ -304,13 +305,14 @@ class RecurringInvoiceGenerator(models.AbstractModel):
                 for generation_date in order._recurrence_uninvoiced_dates(
                     invoiced.get(order.id, set()), limit=catch_up_limit, until=today
                 ):
-                    first, last = periods.period_bounds(generation_date, order.recurrence_frequency)
+                    first, last, share = order._recurrence_billed_period(generation_date)
                     document_date = order._recurrence_document_date(generation_date, today)
                     order_plans.append(
                         {
                             "generation_date": generation_date,
                             "period_start": first,
                             "period_end": last,
+                            "share": share,
                             "document_date": document_date,
                             "subject": subject.render_subject(template, document_date, lang=lang) or False,
                         }
@@ -392,7 +394,9 @@ class RecurringInvoiceGenerator(models.AbstractModel):
             recurring_line_values = self._without_once_lines(order, line_values)
             for index, plan in enumerate(plans[order.id]):
                 consumption_lines = consumption.get((order.id, index), [])
-                plan_line_values = line_values if plan.get("bill_once") else recurring_line_values
+                plan_line_values = self._prorated_line_values(
+                    order, line_values if plan.get("bill_once") else recurring_line_values, plan["share"]
+                )
                 vals_list.append(
                     {
                         **order_values,
@@ -427,6 +431,23 @@ class RecurringInvoiceGenerator(models.AbstractModel):
         return values
 
     @api.model
+    def _prorated_line_values(self, order, line_values, share):
+        """``line_values`` with each recurring line's quantity prorated to ``share`` of its period, rounded
+        to its unit's precision (*Bill once* lines keep theirs); the values themselves when ``share`` is 1."""
+        if share == 1:
+            return line_values
+        order_lines = {line.id: line for line in order.order_line}
+        prorated = []
+        for values in line_values:
+            line_ids = [
+                command[1] for command in values.get("sale_line_ids", ()) if command[0] == Command.LINK
+            ]
+            if "quantity" in values and len(line_ids) == 1 and line_ids[0] in order_lines:
+                values = dict(values, quantity=order_lines[line_ids[0]]._recurrence_prorated_quantity(share))
+            prorated.append(values)
+        return prorated
+
+    @api.model
     def _without_once_lines(self, order, line_values):
         """The invoice line values of ``order`` without those of its *Bill once* lines."""
         once_line_ids = set(order.order_line.filtered("recurrence_bill_once").ids)
@@ -455,13 +476,11 @@ class RecurringInvoiceGenerator(models.AbstractModel):
         keys = []
         for order in orders.filtered(lambda order: order.recurrence_consumption != "none"):
             domain = order._recurrence_consumption_domain()
-            if order.recurrence_consumption == "previous":
-                bounds = periods.previous_period_bounds
-            else:
-                bounds = periods.period_bounds
-            first_date = bounds(order.recurrence_date_start, order.recurrence_frequency)[0]
+            shift = -1 if order.recurrence_consumption == "previous" else 0
+            first_date = order._recurrence_period_bounds(order.recurrence_date_start, shift=shift)[0]
             for index, plan in enumerate(plans[order.id]):
-                date_from, date_to = bounds(plan["generation_date"], order.recurrence_frequency)
+                # The whole period: consumption is never prorated.
+                date_from, date_to = order._recurrence_period_bounds(plan["generation_date"], shift=shift)
                 windows = [(date_from, date_to)]
                 if first_date < date_from:
                     windows.append((first_date, date_from - datetime.timedelta(days=1)))
@@ -510,9 +529,11 @@ class RecurringInvoiceGenerator(models.AbstractModel):
         (``recurring_sending_failed``), which stays posted."""
         failures = {}
         to_send = invoices.filtered(
-            lambda move: move.state == "posted"
-            and not move.is_move_sent
-            and move.recurring_order_id.recurrence_invoice_state == "sent"
+            lambda move: (
+                move.state == "posted"
+                and not move.is_move_sent
+                and move.recurring_order_id.recurrence_invoice_state == "sent"
+            )
         )
         failed = self.env["account.move"]
         Send = self.env["account.move.send"]

@@ -1,13 +1,14 @@
 import ast
 import datetime
 import itertools
+from fractions import Fraction
 
 from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.fields import Domain
-from odoo.tools import format_date
+from odoo.tools import format_date, formatLang
 
 from ..tools import engine, periods, subject
 
@@ -27,6 +28,12 @@ DATE_PREFERENCE_SELECTION = [
     ("next_period_start", "Start of the next period"),
     ("next_period_end", "End of the next period"),
 ]
+PERIOD_ALIGNMENT_SELECTION = [
+    ("calendar", "Calendar periods"),
+    ("anniversary", "From the first generation date"),
+]
+# One definition of the alignments: the schedule (tools.periods, the dashboard's SQL) knows these keys.
+assert tuple(key for key, _label in PERIOD_ALIGNMENT_SELECTION) == periods.ALIGNMENTS
 PREVIEW_SIZE = 12
 # What the generator does with the root's rights (post, email, bill consumption): only users allowed to
 # post invoices may choose it (see readme/SECURITY.md).
@@ -76,7 +83,29 @@ class SaleOrder(models.Model):
     recurrence_date_end = fields.Date(
         string="Last Generation",
         tracking=True,
-        help="No invoice is generated after this date (inclusive). Leave empty to invoice until stopped.",
+        help="No invoice is generated after this date (inclusive). Leave empty to invoice until stopped. "
+        "With Prorate partial periods, this is the contract's last day instead: the period containing it "
+        "is billed for its days up to this date, on its own generation date.",
+    )
+    recurrence_period_alignment = fields.Selection(
+        PERIOD_ALIGNMENT_SELECTION,
+        string="Billed Periods",
+        default="calendar",
+        required=True,
+        tracking=True,
+        help="Calendar periods: each invoice bills the calendar day, ISO week, month, quarter, half-year or "
+        "year containing its generation date. From the first generation date: each invoice bills from its "
+        "generation date to the day before the next one (a monthly order starting on January 15 bills "
+        "January 15 - February 14), month ends kept (January 31, February 28, March 31...).",
+    )
+    recurrence_prorate = fields.Boolean(
+        string="Prorate partial periods",
+        default=False,
+        tracking=True,
+        help="Bill a period that the first generation date or the last day cuts for its covered days only: "
+        "each recurring line's quantity x covered days / days of the period, rounded to the unit's "
+        "precision. Bill once lines and consumption are never prorated; the invoice date and subject "
+        "still follow the whole period.",
     )
     recurrence_payment_term_id = fields.Many2one(
         "account.payment.term",
@@ -111,8 +140,8 @@ class SaleOrder(models.Model):
         string="Invoice Date",
         default="generation",
         required=True,
-        help="Date of the generated invoices, relative to the billed period (the calendar day, ISO week, "
-        "month, quarter, half-year or year containing the generation date).",
+        help="Date of the generated invoices, relative to the billed period (see Billed Periods; a prorated "
+        "period counts whole).",
         tracking=True,
     )
     recurrence_consumption = fields.Selection(
@@ -264,6 +293,8 @@ class SaleOrder(models.Model):
     @api.depends(
         "recurrence_enabled",
         "recurrence_frequency",
+        "recurrence_period_alignment",
+        "recurrence_prorate",
         "recurrence_date_start",
         "recurrence_date_end",
         "recurrence_invoiced_until",
@@ -279,6 +310,8 @@ class SaleOrder(models.Model):
     @api.depends(
         "recurrence_next_date",
         "recurrence_frequency",
+        "recurrence_period_alignment",
+        "recurrence_date_start",
         "recurrence_date_preference",
         "recurrence_subject",
         "recurrence_invoice_partner_id.lang",
@@ -299,6 +332,8 @@ class SaleOrder(models.Model):
     @api.depends(
         "recurrence_enabled",
         "recurrence_frequency",
+        "recurrence_period_alignment",
+        "recurrence_prorate",
         "recurrence_date_start",
         "recurrence_date_end",
         "recurrence_date_preference",
@@ -306,6 +341,9 @@ class SaleOrder(models.Model):
         "recurrence_invoice_partner_id.lang",
         "recurrence_invoiced_until",
         "order_line.recurrence_bill_once",
+        "order_line.product_uom_qty",
+        "order_line.price_subtotal",
+        "currency_id",
         "recurrence_invoice_ids.state",
         "recurrence_invoice_ids.recurring_period_start",
     )
@@ -329,6 +367,8 @@ class SaleOrder(models.Model):
         "state",
         "recurrence_enabled",
         "recurrence_frequency",
+        "recurrence_period_alignment",
+        "recurrence_prorate",
         "recurrence_date_start",
         "recurrence_date_end",
         "recurrence_invoice_ids.state",
@@ -416,23 +456,70 @@ class SaleOrder(models.Model):
             return []
         dates = (
             day
-            for day in periods.generation_dates(
-                self.recurrence_date_start,
-                self.recurrence_frequency,
-                end=self.recurrence_date_end or None,
-                until=until,
-            )
-            if periods.period_bounds(day, self.recurrence_frequency)[0] not in invoiced_period_starts
+            for day in self._recurrence_generation_dates(until=until)
+            if not self._recurrence_period_invoiced(day, invoiced_period_starts)
             and not self._recurrence_billed_outside(day)
         )
         return list(itertools.islice(dates, limit))
+
+    def _recurrence_generation_dates(self, until=None):
+        """The order's generation dates up to ``until``: up to its end date (inclusive), or when it
+        prorates, as long as their period starts on or before its end date (the contract's last day)."""
+        self.ensure_one()
+        end = self.recurrence_date_end or None
+        dates = periods.generation_dates(
+            self.recurrence_date_start,
+            self.recurrence_frequency,
+            end=None if self.recurrence_prorate else end,
+            until=until,
+        )
+        if self.recurrence_prorate and end:
+            return itertools.takewhile(lambda day: self._recurrence_period_bounds(day)[0] <= end, dates)
+        return dates
+
+    def _recurrence_period_invoiced(self, generation_date, invoiced_period_starts):
+        """Whether the period of ``generation_date`` has an invoice: one starting on its first day, or on
+        its first covered day (a prorated first period starts on the order's start). An invoice of an
+        earlier schedule counts for the period it starts."""
+        first, _last = self._recurrence_period_bounds(generation_date)
+        return (
+            first in invoiced_period_starts
+            or max(first, self.recurrence_date_start) in invoiced_period_starts
+        )
+
+    def _recurrence_period_bounds(self, day, shift=0, frequency=None, alignment=None, start=None):
+        """``(first, last)`` of the order's period containing ``day`` (``shift`` -1: the period before it,
+        1: the one after), by the order's frequency, alignment and first generation date; a schedule
+        change being checked passes its new ``frequency``, ``alignment`` and ``start``."""
+        self.ensure_one()
+        bounds = {
+            -1: periods.previous_period_bounds,
+            0: periods.period_bounds,
+            1: periods.next_period_bounds,
+        }[shift]
+        return bounds(
+            day,
+            frequency or self.recurrence_frequency,
+            alignment or self.recurrence_period_alignment,
+            start or self.recurrence_date_start,
+        )
+
+    def _recurrence_billed_period(self, generation_date):
+        """``(first, last, share)`` billed for the period of ``generation_date``: the whole period and
+        a share of 1, or when the order prorates, the days its start and end date cover and their share
+        of the period's days (an exact ``Fraction``)."""
+        self.ensure_one()
+        first, last = self._recurrence_period_bounds(generation_date)
+        if not self.recurrence_prorate:
+            return first, last, Fraction(1)
+        return periods.proration(first, last, self.recurrence_date_start, self.recurrence_date_end or None)
 
     def _recurrence_billed_outside(self, generation_date):
         """Whether the period of ``generation_date`` was billed outside Odoo: it ends on or before
         *Invoiced until* (a period ending after it is generated)."""
         self.ensure_one()
         until = self.recurrence_invoiced_until
-        return bool(until) and periods.period_bounds(generation_date, self.recurrence_frequency)[1] <= until
+        return bool(until) and self._recurrence_period_bounds(generation_date)[1] <= until
 
     def _recurrence_bills_once_lines(self, period_start, invoiced_period_starts):
         """Whether the invoice of the period starting on ``period_start`` carries the order's *Bill once*
@@ -451,6 +538,8 @@ class SaleOrder(models.Model):
             self.recurrence_frequency,
             self.recurrence_date_preference,
             generated_on=max(generation_date, generated_on),
+            alignment=self.recurrence_period_alignment,
+            start=self.recurrence_date_start,
         )
 
     def _recurrence_subject_lang(self):
@@ -483,34 +572,79 @@ class SaleOrder(models.Model):
         date_format = self.env["res.lang"]._get_data(code=self.env.lang or "en_US").date_format
         rows = []
         for index, generation_date in enumerate(dates, start=1):
-            first, last = periods.period_bounds(generation_date, self.recurrence_frequency)
+            first, last, share = self._recurrence_billed_period(generation_date)
             document_date = self._recurrence_document_date(generation_date, today)
             due = generation_date <= today
             once = index == 1 and self._recurrence_preview_once_badge(first, invoiced_period_starts)
-            rows.append(
-                Markup("<tr><td>%s</td><td>%s%s</td><td>%s - %s%s</td><td>%s</td><td>%s</td></tr>")
+            cells = [
+                index,
+                Markup("%s%s")
                 % (
-                    index,
                     generation_date.strftime(date_format),
                     Markup(' <span class="badge text-bg-warning">%s</span>') % self.env._("due")
                     if due
                     else "",
+                ),
+                Markup("%s - %s%s%s")
+                % (
                     first.strftime(date_format),
                     last.strftime(date_format),
+                    Markup(' <span class="badge text-bg-secondary o_recurrence_prorated">%s</span>')
+                    % self.env._(
+                        "prorated %(covered)s/%(days)s days",
+                        **self._recurrence_share_days(share, first, last),
+                    )
+                    if share != 1
+                    else "",
                     once or "",
-                    document_date.strftime(date_format),
-                    self._recurrence_preview_subject(document_date) or "",
+                ),
+                document_date.strftime(date_format),
+                self._recurrence_preview_subject(document_date) or "",
+            ]
+            if self.recurrence_prorate:
+                cells.append(
+                    formatLang(
+                        self.env,
+                        self._recurrence_period_amount(share, bool(once)),
+                        currency_obj=self.currency_id,
+                    )
                 )
+            rows.append(
+                Markup("<tr>%s</tr>") % Markup("").join(Markup("<td>%s</td>") % cell for cell in cells)
             )
-        header = Markup("<tr><th>#</th><th>%s</th><th>%s</th><th>%s</th><th>%s</th></tr>") % (
+        titles = [
+            "#",
             self.env._("Generation"),
             self.env._("Billed period"),
             self.env._("Invoice date"),
             self.env._("Subject"),
-        )
+        ]
+        if self.recurrence_prorate:
+            titles.append(self.env._("Untaxed amount"))
+        header = Markup("<tr>%s</tr>") % Markup("").join(Markup("<th>%s</th>") % title for title in titles)
         return billed_before + Markup(
             '<table class="table table-sm o_recurrence_preview"><thead>%s</thead><tbody>%s</tbody></table>'
         ) % (header, Markup("").join(rows))
+
+    def _recurrence_share_days(self, share, first, last):
+        """The covered days and the days of a prorated period (``first``-``last``: its covered days)."""
+        covered = (last - first).days + 1
+        return {"covered": covered, "days": round(covered / share)}
+
+    def _recurrence_period_amount(self, share, with_once_lines=False):
+        """The untaxed amount of an invoice billing ``share`` of a period: each recurring line's subtotal for
+        its prorated quantity (a line's subtotal is proportional to its quantity), with the *Bill once*
+        lines when the invoice carries them."""
+        self.ensure_one()
+        amount = 0.0
+        for line in self.order_line:
+            if line.display_type or line.is_downpayment or not line.product_uom_qty:
+                continue
+            if line.recurrence_bill_once:
+                amount += line.price_subtotal if with_once_lines else 0.0
+                continue
+            amount += line.price_subtotal * line._recurrence_prorated_quantity(share) / line.product_uom_qty
+        return self.currency_id.round(amount)
 
     def _recurrence_preview_billed_before(self):
         """The preview's note on *Invoiced until*: the periods billed outside Odoo."""
@@ -573,18 +707,20 @@ class SaleOrder(models.Model):
                 )
 
     def _check_recurrence_schedule_change(self, vals):
-        """Refuse a new frequency or first generation date that would bill invoiced periods again.
+        """Refuse a new frequency, alignment or first generation date that would bill invoiced periods again.
 
         Invoiced periods are matched by their start: on a new schedule, the generation dates inside a
         period already invoiced under the old one would be billed twice. A new schedule must therefore
-        start with a period after the last invoiced one (or those invoices be cancelled first).
+        bill from a day after the last invoiced one: its first period starts after it, or, when the order
+        prorates, its first generation date is after it (or those invoices be cancelled first). Prorating
+        alone changes no period: the invoices of prorated periods count for their period either way.
         """
         new_start = fields.Date.to_date(vals.get("recurrence_date_start"))
         changed = self.filtered(
             lambda order: (
-                (
-                    "recurrence_frequency" in vals
-                    and vals["recurrence_frequency"] != order.recurrence_frequency
+                any(
+                    name in vals and vals[name] != order[name]
+                    for name in ("recurrence_frequency", "recurrence_period_alignment")
                 )
                 or ("recurrence_date_start" in vals and new_start != order.recurrence_date_start)
             )
@@ -610,19 +746,29 @@ class SaleOrder(models.Model):
             last_end = last_ends.get(order.id)
             if not last_end:
                 continue
-            frequency = vals.get("recurrence_frequency") or order.recurrence_frequency
-            start = new_start if "recurrence_date_start" in vals else order.recurrence_date_start
-            if start and periods.period_bounds(start, frequency)[0] > last_end:
-                continue
+            schedule = {
+                "frequency": vals.get("recurrence_frequency") or order.recurrence_frequency,
+                "alignment": vals.get("recurrence_period_alignment") or order.recurrence_period_alignment,
+                "start": new_start if "recurrence_date_start" in vals else order.recurrence_date_start,
+            }
+            prorate = vals.get("recurrence_prorate", order.recurrence_prorate)
+            start = schedule["start"]
+            if start:
+                first = order._recurrence_period_bounds(start, **schedule)[0]
+                if (max(first, start) if prorate else first) > last_end:
+                    continue
+            # A first generation date starts its own period when anniversary aligned, its billed days when
+            # prorated; else the next calendar period start.
             earliest = last_end + datetime.timedelta(days=1)
-            if periods.period_bounds(earliest, frequency)[0] != earliest:
-                earliest = periods.next_period_bounds(earliest, frequency)[0]
+            calendar_periods = not prorate and schedule["alignment"] == "calendar"
+            if calendar_periods and order._recurrence_period_bounds(earliest, **schedule)[0] != earliest:
+                earliest = order._recurrence_period_bounds(earliest, shift=1, **schedule)[0]
             raise ValidationError(
                 self.env._(
-                    "Order %(order)s already has recurring invoices up to %(end)s: a new Frequency or First "
-                    "Generation date would bill those periods again. Set the First Generation date so that "
-                    "its billed period starts after %(end)s (for example %(earliest)s), or cancel those "
-                    "invoices first.",
+                    "Order %(order)s already has recurring invoices up to %(end)s: a new Frequency, Billed "
+                    "Periods or First Generation date would bill those periods again. Set the First "
+                    "Generation date so that its billed period starts after %(end)s (for example "
+                    "%(earliest)s), or cancel those invoices first.",
                     order=order.name,
                     end=format_date(self.env, last_end),
                     earliest=format_date(self.env, earliest),
@@ -904,7 +1050,7 @@ class SaleOrder(models.Model):
                 [name for order in self for name in self._recurrence_billing_requests(vals, order)]
             )
         self._check_finalized_write(vals)
-        if "recurrence_frequency" in vals or "recurrence_date_start" in vals:
+        if {"recurrence_frequency", "recurrence_period_alignment", "recurrence_date_start"} & set(vals):
             self._check_recurrence_schedule_change(vals)
         return super().write(vals)
 
@@ -915,6 +1061,13 @@ class SaleOrder(models.Model):
         vals_list = super().copy_data(default=default)
         default = default or {}
         today = fields.Date.context_today(self)
+        if not self._may_set_recurrence_billing():
+            for vals in vals_list:
+                vals.update(
+                    recurrence_invoice_state="draft",
+                    recurrence_consumption="none",
+                    recurrence_consumption_domain="[]",
+                )
         for order, vals in zip(self, vals_list, strict=True):
             if not order.recurrence_enabled:
                 continue

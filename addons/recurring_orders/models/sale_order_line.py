@@ -1,5 +1,8 @@
+from fractions import Fraction
+
 from odoo import api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools import float_round
 
 
 class SaleOrderLine(models.Model):
@@ -21,6 +24,17 @@ class SaleOrderLine(models.Model):
     def _compute_recurrence_bill_once(self):
         for line in self:
             line.recurrence_bill_once = line.product_id.recurrence_bill_once
+
+    def _recurrence_prorated_quantity(self, share):
+        """The line's quantity for a prorated period (``share``: covered days / days of the period), rounded
+        to its unit's precision; a *Bill once* line is never prorated."""
+        self.ensure_one()
+        if self.recurrence_bill_once or share == 1:
+            return self.product_uom_qty
+        return float_round(
+            float(Fraction(self.product_uom_qty) * share),
+            precision_rounding=self.product_uom_id.rounding or 0.01,
+        )
 
     # Lines of a recurring order are invoiced by the recurrence only: each generated invoice adds the line's
     # quantity to qty_invoiced (the cumulated quantity invoiced over all periods), and nothing is ever "to

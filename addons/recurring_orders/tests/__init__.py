@@ -18,6 +18,7 @@ from . import (
     test_recurring_generation,
     test_recurring_journal_items,
     test_recurring_lifecycle,
+    test_recurring_prorate,
     test_recurring_schedule,
     test_subject,
 )

@@ -2,7 +2,8 @@
 
 import datetime
 import unittest
-from itertools import islice
+from fractions import Fraction
+from itertools import islice, pairwise
 
 from odoo.addons.recurring_orders.tools import periods
 
@@ -259,6 +260,143 @@ class TestPeriods(unittest.TestCase):
             with self.subTest(frequency=frequency, day=day):
                 self.assertEqual(periods.previous_period_bounds(day, frequency), previous)
                 self.assertEqual(periods.next_period_bounds(day, frequency), following)
+
+
+class TestAnniversaryPeriods(unittest.TestCase):
+    def test_periods_start_on_the_start_day_without_drift(self):
+        cases = [
+            # (frequency, start, day, period containing day)
+            ("daily", D(2026, 1, 15), D(2026, 3, 3), (D(2026, 3, 3), D(2026, 3, 3))),
+            ("weekly", D(2026, 1, 14), D(2026, 1, 14), (D(2026, 1, 14), D(2026, 1, 20))),
+            ("weekly", D(2026, 1, 14), D(2026, 1, 20), (D(2026, 1, 14), D(2026, 1, 20))),
+            ("weekly", D(2026, 1, 14), D(2026, 1, 21), (D(2026, 1, 21), D(2026, 1, 27))),
+            ("monthly", D(2026, 1, 15), D(2026, 1, 15), (D(2026, 1, 15), D(2026, 2, 14))),
+            ("monthly", D(2026, 1, 15), D(2026, 2, 14), (D(2026, 1, 15), D(2026, 2, 14))),
+            ("monthly", D(2026, 1, 15), D(2026, 2, 15), (D(2026, 2, 15), D(2026, 3, 14))),
+            # A month end start keeps its month ends: Jan 31, Feb 28, Mar 31, Apr 30.
+            ("monthly", D(2026, 1, 31), D(2026, 2, 27), (D(2026, 1, 31), D(2026, 2, 27))),
+            ("monthly", D(2026, 1, 31), D(2026, 2, 28), (D(2026, 2, 28), D(2026, 3, 30))),
+            ("monthly", D(2026, 1, 31), D(2026, 3, 31), (D(2026, 3, 31), D(2026, 4, 29))),
+            ("monthly", D(2024, 1, 31), D(2024, 2, 29), (D(2024, 2, 29), D(2024, 3, 30))),
+            ("quarterly", D(2026, 2, 10), D(2026, 6, 1), (D(2026, 5, 10), D(2026, 8, 9))),
+            ("semiannual", D(2026, 8, 31), D(2027, 3, 1), (D(2027, 2, 28), D(2027, 8, 30))),
+            ("annual", D(2025, 12, 31), D(2026, 6, 30), (D(2025, 12, 31), D(2026, 12, 30))),
+            ("annual", D(2024, 2, 29), D(2025, 3, 1), (D(2025, 2, 28), D(2026, 2, 27))),
+            # Days before the start belong to periods counted backwards from it.
+            ("monthly", D(2026, 3, 31), D(2026, 3, 1), (D(2026, 2, 28), D(2026, 3, 30))),
+            ("weekly", D(2026, 1, 14), D(2026, 1, 13), (D(2026, 1, 7), D(2026, 1, 13))),
+        ]
+        for frequency, start, day, bounds in cases:
+            with self.subTest(frequency=frequency, start=start, day=day):
+                self.assertEqual(periods.period_bounds(day, frequency, "anniversary", start), bounds)
+
+    def test_every_generation_date_starts_its_period(self):
+        for frequency in periods.FREQUENCIES:
+            for start in (D(2026, 1, 31), D(2024, 2, 29), D(2026, 5, 14)):
+                dates = list(periods.generation_dates(start, frequency, limit=30))
+                for day, following in pairwise(dates):
+                    with self.subTest(frequency=frequency, start=start, day=day):
+                        self.assertEqual(
+                            periods.period_bounds(day, frequency, "anniversary", start),
+                            (day, following - datetime.timedelta(days=1)),
+                        )
+
+    def test_previous_next_and_document_dates(self):
+        start = D(2026, 1, 15)
+        self.assertEqual(
+            periods.previous_period_bounds(D(2026, 3, 20), "monthly", "anniversary", start),
+            (D(2026, 2, 15), D(2026, 3, 14)),
+        )
+        self.assertEqual(
+            periods.next_period_bounds(D(2026, 3, 20), "monthly", "anniversary", start),
+            (D(2026, 4, 15), D(2026, 5, 14)),
+        )
+        expected = {
+            "generation": D(2026, 3, 15),
+            "previous_period_end": D(2026, 3, 14),
+            "period_start": D(2026, 3, 15),
+            "period_end": D(2026, 4, 14),
+            "next_period_start": D(2026, 4, 15),
+            "next_period_end": D(2026, 5, 14),
+        }
+        for preference, day in expected.items():
+            with self.subTest(preference=preference):
+                self.assertEqual(
+                    periods.document_date(D(2026, 3, 15), "monthly", preference, None, "anniversary", start),
+                    day,
+                )
+
+    def test_anniversary_needs_the_start_and_a_known_alignment(self):
+        with self.assertRaisesRegex(ValueError, "give start"):
+            periods.period_bounds(D(2026, 1, 1), "monthly", "anniversary")
+        with self.assertRaisesRegex(ValueError, "calendar, anniversary"):
+            periods.period_bounds(D(2026, 1, 1), "monthly", "fiscal")
+
+
+class TestProration(unittest.TestCase):
+    def test_covered_days_of_a_period(self):
+        F = Fraction
+        cases = [
+            # (period, start, end, (covered first, covered last, share))
+            (
+                (D(2026, 3, 1), D(2026, 3, 31)),
+                D(2026, 3, 15),
+                None,
+                (D(2026, 3, 15), D(2026, 3, 31), F(17, 31)),
+            ),
+            ((D(2026, 3, 1), D(2026, 3, 31)), D(2026, 3, 1), None, (D(2026, 3, 1), D(2026, 3, 31), F(1))),
+            (
+                (D(2026, 3, 1), D(2026, 3, 31)),
+                D(2026, 1, 1),
+                D(2026, 3, 10),
+                (D(2026, 3, 1), D(2026, 3, 10), F(10, 31)),
+            ),
+            (
+                (D(2026, 3, 1), D(2026, 3, 31)),
+                D(2026, 3, 10),
+                D(2026, 3, 19),
+                (D(2026, 3, 10), D(2026, 3, 19), F(10, 31)),
+            ),
+            (
+                (D(2026, 3, 1), D(2026, 3, 31)),
+                D(2026, 3, 31),
+                D(2026, 3, 31),
+                (D(2026, 3, 31), D(2026, 3, 31), F(1, 31)),
+            ),
+            (
+                (D(2024, 2, 1), D(2024, 2, 29)),
+                D(2024, 2, 15),
+                None,
+                (D(2024, 2, 15), D(2024, 2, 29), F(15, 29)),
+            ),
+            # A weekly order starting on a Wednesday: Wednesday to Sunday of its first ISO week.
+            (
+                (D(2026, 1, 12), D(2026, 1, 18)),
+                D(2026, 1, 14),
+                None,
+                (D(2026, 1, 14), D(2026, 1, 18), F(5, 7)),
+            ),
+            # An annual order starting on December 31 bills one day of its first calendar year.
+            (
+                (D(2025, 1, 1), D(2025, 12, 31)),
+                D(2025, 12, 31),
+                None,
+                (D(2025, 12, 31), D(2025, 12, 31), F(1, 365)),
+            ),
+            (
+                (D(2026, 1, 1), D(2026, 3, 31)),
+                D(2026, 2, 1),
+                D(2026, 2, 28),
+                (D(2026, 2, 1), D(2026, 2, 28), F(28, 90)),
+            ),
+        ]
+        for (first, last), start, end, expected in cases:
+            with self.subTest(first=first, start=start, end=end):
+                self.assertEqual(periods.proration(first, last, start, end), expected)
+
+    def test_a_period_outside_the_order_has_no_covered_day(self):
+        self.assertIsNone(periods.proration(D(2026, 3, 1), D(2026, 3, 31), D(2026, 4, 1)))
+        self.assertIsNone(periods.proration(D(2026, 3, 1), D(2026, 3, 31), D(2026, 1, 1), D(2026, 2, 28)))
 
 
 class TestDocumentDate(unittest.TestCase):

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from odoo.addons.recurring_orders.tools import periods
 
 D = datetime.date
+ONE_DAY = datetime.timedelta(days=1)
 # Other processes share the test machine's CPU: timing is no property of these pure functions.
 busy_machine = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -88,3 +89,46 @@ class TestPeriodProperties(unittest.TestCase):
         elif frequency != "daily":
             self.assertEqual(first.day, 1)
             self.assertEqual((last + datetime.timedelta(days=1)).day, 1)
+
+
+class TestAnniversaryAndProrationProperties(unittest.TestCase):
+    @busy_machine
+    @given(
+        start=st.dates(min_value=D(1900, 1, 1), max_value=D(2200, 12, 31)),
+        offset=st.integers(min_value=-800, max_value=800),
+        frequency=st.sampled_from(periods.FREQUENCIES),
+    )
+    def test_anniversary_periods_tile_the_timeline_from_the_start(self, start, offset, frequency):
+        day = start + datetime.timedelta(days=offset)
+        first, last = periods.period_bounds(day, frequency, "anniversary", start)
+        self.assertLessEqual(first, day)
+        self.assertLessEqual(day, last)
+        self.assertEqual(periods.period_bounds(first, frequency, "anniversary", start), (first, last))
+        self.assertEqual(periods.period_bounds(last, frequency, "anniversary", start), (first, last))
+        following = periods.next_period_bounds(day, frequency, "anniversary", start)
+        self.assertEqual(following[0], last + datetime.timedelta(days=1))
+        if first >= start:
+            # Every period from the start on begins on a generation date.
+            self.assertEqual(first, periods.next_generation_date(start, frequency, after=first - ONE_DAY))
+
+    @busy_machine
+    @given(
+        start=st.dates(min_value=D(2000, 1, 1), max_value=D(2100, 12, 31)),
+        length=st.integers(min_value=0, max_value=900),
+        frequency=st.sampled_from(periods.FREQUENCIES),
+        alignment=st.sampled_from(periods.ALIGNMENTS),
+    )
+    def test_prorated_periods_add_up_to_the_order_days(self, start, length, frequency, alignment):
+        """Covered days of the periods from the start to the end date cover each day once."""
+        end = start + datetime.timedelta(days=length)
+        covered_days = 0
+        day = start
+        while day <= end:
+            first, last = periods.period_bounds(day, frequency, alignment, start)
+            covered_first, covered_last, share = periods.proration(first, last, start, end)
+            self.assertEqual(covered_first, day)
+            self.assertTrue(0 < share <= 1)
+            self.assertEqual(share * ((last - first).days + 1), (covered_last - covered_first).days + 1)
+            covered_days += (covered_last - covered_first).days + 1
+            day = covered_last + ONE_DAY
+        self.assertEqual(covered_days, length + 1)

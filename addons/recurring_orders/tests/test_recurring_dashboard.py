@@ -330,33 +330,62 @@ class TestRecurringDashboardSchedule(RecurringDashboardCase):
         orders = self.env["sale.order"]
         for frequency in frequencies:
             for preference in preferences:
-                for start in (D(2025, 12, 31), D(2026, 5, 31)):
-                    orders |= self._create_order(
-                        recurrence_frequency=frequency,
-                        recurrence_date_preference=preference,
-                        recurrence_date_start=start,
+                for alignment in ("calendar", "anniversary"):
+                    for start in (D(2025, 12, 31), D(2026, 5, 31), D(2025, 8, 30)):
+                        orders |= self._create_order(
+                            recurrence_frequency=frequency,
+                            recurrence_date_preference=preference,
+                            recurrence_period_alignment=alignment,
+                            recurrence_date_start=start,
+                        )
+        # Later periods of some orders: their next date is a later generation date (month ends).
+        with freeze_time("2026-03-30"):
+            self._generate(
+                orders.filtered(
+                    lambda order: (
+                        order.recurrence_frequency != "daily"
+                        and order.recurrence_date_preference == "next_period_end"
                     )
+                )
+            )
         self.env.flush_all()
         rows = self.dashboard.search([("order_id", "in", orders.ids)])
         self.assertEqual(len(rows), len(orders))
         for row in rows:
-            with self.subTest(frequency=row.frequency, preference=row.date_preference, start=row.date_start):
-                self.assertEqual(row.next_date, row.order_id.recurrence_next_date)
-                self.assertEqual(row.next_document_date, row.order_id.recurrence_next_document_date)
+            order = row.order_id
+            with self.subTest(
+                frequency=row.frequency,
+                preference=row.date_preference,
+                alignment=order.recurrence_period_alignment,
+                start=row.date_start,
+            ):
+                self.assertEqual(row.next_date, order.recurrence_next_date)
+                self.assertEqual(row.next_document_date, order.recurrence_next_document_date)
 
     def test_missing_count_matches_the_order_schedule_at_month_ends(self):
         frequencies = [value for value, _label in self.dashboard._selection_frequency()]
         with freeze_time("2025-01-31"):
             orders = self.env["sale.order"]
             for frequency in frequencies:
-                orders |= self._create_order(
-                    recurrence_frequency=frequency, recurrence_date_start=D(2025, 1, 31)
-                )
-                orders |= self._create_order(
-                    recurrence_frequency=frequency,
-                    recurrence_date_start=D(2025, 1, 31),
-                    recurrence_date_end=D(2025, 8, 30),
-                )
+                for alignment in ("calendar", "anniversary"):
+                    for prorate in (False, True):
+                        options = {
+                            "recurrence_frequency": frequency,
+                            "recurrence_period_alignment": alignment,
+                            "recurrence_prorate": prorate,
+                        }
+                        orders |= self._create_order(recurrence_date_start=D(2025, 1, 31), **options)
+                        orders |= self._create_order(
+                            recurrence_date_start=D(2025, 1, 31),
+                            recurrence_date_end=D(2025, 8, 30),
+                            **options,
+                        )
+                        orders |= self._create_order(
+                            recurrence_date_start=D(2025, 1, 30),
+                            recurrence_date_end=D(2025, 3, 1),
+                            recurrence_invoiced_until=D(2025, 2, 28),
+                            **options,
+                        )
             self._generate(orders)
         for today in (D(2025, 2, 27), D(2025, 2, 28), D(2025, 3, 30), D(2025, 3, 31), D(2025, 12, 31)):
             with freeze_time(today):
@@ -368,10 +397,52 @@ class TestRecurringDashboardSchedule(RecurringDashboardCase):
                     order = row.order_id
                     expected = order._recurrence_uninvoiced_dates(invoiced.get(order.id, set()), until=today)
                     with self.subTest(
-                        today=today, frequency=order.recurrence_frequency, end=order.recurrence_date_end
+                        today=today,
+                        frequency=order.recurrence_frequency,
+                        alignment=order.recurrence_period_alignment,
+                        prorate=order.recurrence_prorate,
+                        start=order.recurrence_date_start,
+                        end=order.recurrence_date_end,
                     ):
                         self.assertEqual(row.missing_count, len(expected))
                         self.assertEqual(row.has_missing_invoice, bool(expected))
+                        today_first = order._recurrence_period_bounds(today)[0]
+                        self.assertEqual(
+                            row.current_period_invoice_count,
+                            len(
+                                order.recurrence_invoice_ids.filtered(
+                                    lambda invoice, first=today_first, order=order: (
+                                        invoice.recurring_period_start
+                                        in (first, max(first, order.recurrence_date_start))
+                                    )
+                                )
+                            ),
+                        )
+
+    def test_prorated_periods_are_counted_and_not_amount_discrepancies(self):
+        order = self._create_order(
+            recurrence_date_start=D(2026, 1, 15), recurrence_date_end=D(2026, 3, 10), recurrence_prorate=True
+        )
+        with freeze_time("2026-01-20"):
+            self._generate(order)  # January 15-31: 1.10 + 0.55 units
+            self.assertRecordValues(
+                self._row(order),
+                [
+                    {
+                        "missing_count": 0,
+                        "current_period_invoice_count": 1,
+                        "last_invoice_amount": 115.5,
+                        "has_amount_discrepancy": False,
+                    }
+                ],
+            )
+        with freeze_time("2026-03-15"):
+            self.assertRecordValues(self._row(order), [{"missing_count": 2, "has_amount_discrepancy": False}])
+            self._generate(order)  # February, and March 1-10 on March's generation date, after the end
+            self.assertRecordValues(
+                self._row(order),
+                [{"missing_count": 0, "last_invoice_amount": 68.1, "has_amount_discrepancy": False}],
+            )
 
     def test_invoices_of_an_earlier_frequency_count_for_the_periods_they_start(self):
         with freeze_time("2026-03-15"):

@@ -68,3 +68,13 @@ class TestRecurringDashboardNoConsumption(RecurringDashboardCase):
         self._consumed(D(2026, 2, 3), D(2026, 3, 3), D(2026, 4, 3))
         self._consumed(D(2026, 5, 3), company=other)
         self.assertEqual(self._problems(order), {"has_no_consumption"})
+
+    def test_anniversary_periods_are_the_order_s_own(self):
+        # Periods January 31 - February 27, February 28 - March 30, March 31 - April 29, April 30 - May 30.
+        order = self._order_adding_consumption(
+            recurrence_date_start=D(2026, 1, 31), recurrence_period_alignment="anniversary"
+        )
+        self._consumed(D(2026, 2, 27), D(2026, 3, 30), D(2026, 4, 29))
+        self.assertEqual(self._problems(order), {"has_no_consumption"})
+        self._consumed(D(2026, 4, 30))  # in the current period, though in April
+        self.assertEqual(self._problems(order), set())

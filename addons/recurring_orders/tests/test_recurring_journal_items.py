@@ -209,6 +209,22 @@ class TestRecurringJournalItems(RecurringOrdersCase):
             self.assertEqual(len(completed), 4)
             self.assertSameInvoices(completed, synchronised)
 
+    def test_prorated_quantities(self):
+        """A prorated period: the completed journal items carry the prorated quantities and amounts."""
+        order = self._create_order(
+            recurrence_date_start=D(2025, 11, 20),
+            recurrence_prorate=True,
+            recurrence_payment_term_id=self.split_term.id,
+        )
+        completed, synchronised = self._create_both_ways(order)
+        self.assertSameInvoices(completed, synchronised)
+        # November 20-30 is 11/30 of the month: 2 x 11/30 = 0.73, 1 x 11/30 = 0.37 units.
+        self.assertEqual(
+            [invoice.invoice_line_ids.filtered("product_id").mapped("quantity") for invoice in completed],
+            [[0.73, 0.37], [2.0, 1.0]],
+        )
+        self.assertEqual(completed.mapped("amount_untaxed"), [76.8, 210.0])
+
     def test_rounding_globally(self):
         self.company.tax_calculation_rounding_method = "round_globally"
         order = self._create_order(recurrence_payment_term_id=self.split_term.id)

@@ -5,9 +5,18 @@ Vocabulary:
 * **generation dates**: ``start``, then ``start + k x step`` (1 day, 1 week, 1, 3, 6 or 12 months), always
   computed from ``start`` so month ends do not drift: a monthly order starting on January 31 generates on
   February 28 (29 in leap years), March 31, April 30...
-* **period** of a date: the calendar period containing it for the frequency: the day itself, the ISO week
-  (Monday to Sunday), the month, the quarter, the half-year or the year. The billed period of an invoice is
-  the period of its generation date.
+* **period** of a date, by the order's **alignment**:
+
+  - ``calendar`` (the default): the calendar period containing it for the frequency: the day itself, the
+    ISO week (Monday to Sunday), the month, the quarter, the half-year or the year;
+  - ``anniversary``: the period counted from the order's start, from one generation date to the day
+    before the next one (a monthly order starting on January 15 bills January 15 - February 14; one
+    starting on January 31 bills January 31 - February 27, then February 28 - March 30, March 31 -
+    April 29: month ends kept without drift).
+
+  The billed period of an invoice is the period of its generation date.
+* **covered days**: the days of a period between the order's start and its end date; **proration** bills a
+  period cut by either for its covered days only (:func:`proration`).
 * **document date**: the invoice date, chosen by a preference relative to that period (see
   :func:`document_date`).
 
@@ -18,10 +27,12 @@ stop there).
 
 import calendar
 import datetime
+from fractions import Fraction
 
 from dateutil.relativedelta import relativedelta
 
 FREQUENCIES = ("daily", "weekly", "monthly", "quarterly", "semiannual", "annual")
+ALIGNMENTS = ("calendar", "anniversary")
 DATE_PREFERENCES = (
     "generation",
     "previous_period_end",
@@ -50,11 +61,22 @@ def check_date_preference(preference):
         )
 
 
+def check_alignment(alignment):
+    """Raise ValueError unless ``alignment`` is one of ALIGNMENTS."""
+    if alignment not in ALIGNMENTS:
+        raise ValueError(f"Unknown alignment {alignment!r}: expected one of {', '.join(ALIGNMENTS)}.")
+
+
 def generation_date(start, frequency, index):
     """The ``index``-th generation date (0 is ``start``), always computed from ``start``."""
     check_frequency(frequency)
     if index < 0:
         raise ValueError(f"The index of a generation date cannot be negative (got {index}).")
+    return _step_from(start, frequency, index)
+
+
+def _step_from(start, frequency, index):
+    """``start`` moved by ``index`` steps of the frequency (negative: backwards), from ``start`` itself."""
     try:
         if frequency in _DAY_STEPS:
             return start + datetime.timedelta(days=_DAY_STEPS[frequency] * index)
@@ -62,8 +84,20 @@ def generation_date(start, frequency, index):
         return start + relativedelta(months=_MONTH_STEPS[frequency] * index)
     except (OverflowError, ValueError) as error:
         raise OverflowError(
-            f"Generation date {index} from {start} ({frequency}) is beyond the last representable date."
+            f"Generation date {index} from {start} ({frequency}) is beyond the representable dates."
         ) from error
+
+
+def _step_index(start, frequency, day):
+    """The largest index (negative before ``start``) whose step from ``start`` is on or before ``day``."""
+    if frequency in _DAY_STEPS:
+        return (day - start).days // _DAY_STEPS[frequency]
+    months = (day.year - start.year) * 12 + day.month - start.month
+    index = months // _MONTH_STEPS[frequency]
+    # Clamped month ends: the step of ``index`` may fall after ``day`` in the same month.
+    if _step_from(start, frequency, index) > day:
+        index -= 1
+    return index
 
 
 def generation_dates(start, frequency, end=None, until=None, limit=None):
@@ -114,9 +148,16 @@ def next_generation_date(start, frequency, after=None, end=None):
     return day
 
 
-def period_bounds(day, frequency):
-    """``(first, last)`` of the calendar period containing ``day`` for the frequency."""
+def period_bounds(day, frequency, alignment="calendar", start=None):
+    """``(first, last)`` of the period containing ``day`` for the frequency: the calendar period, or with
+    the ``anniversary`` alignment the period counted from ``start`` (the order's first generation date)."""
     check_frequency(frequency)
+    check_alignment(alignment)
+    if alignment == "anniversary":
+        if start is None:
+            raise ValueError("Anniversary periods are counted from the order's start: give start.")
+        index = _step_index(start, frequency, day)
+        return _step_from(start, frequency, index), _step_from(start, frequency, index + 1) - _ONE_DAY
     if frequency == "daily":
         return day, day
     if frequency == "weekly":
@@ -129,19 +170,33 @@ def period_bounds(day, frequency):
     return datetime.date(day.year, first_month, 1), datetime.date(day.year, last_month, last_day)
 
 
-def previous_period_bounds(day, frequency):
+def previous_period_bounds(day, frequency, alignment="calendar", start=None):
     """``(first, last)`` of the period just before the one containing ``day``."""
-    first, _last = period_bounds(day, frequency)
-    return period_bounds(first - _ONE_DAY, frequency)
+    first, _last = period_bounds(day, frequency, alignment, start)
+    return period_bounds(first - _ONE_DAY, frequency, alignment, start)
 
 
-def next_period_bounds(day, frequency):
+def next_period_bounds(day, frequency, alignment="calendar", start=None):
     """``(first, last)`` of the period just after the one containing ``day``."""
-    _first, last = period_bounds(day, frequency)
-    return period_bounds(last + _ONE_DAY, frequency)
+    _first, last = period_bounds(day, frequency, alignment, start)
+    return period_bounds(last + _ONE_DAY, frequency, alignment, start)
 
 
-def document_date(generation_date, frequency, preference, generated_on=None):
+def proration(first, last, start, end=None):
+    """``(covered_first, covered_last, share)`` of the period ``[first, last]`` for an order running from
+    ``start`` to ``end`` (inclusive, None: open): the covered days, and their share of the period's days
+    as an exact ``Fraction`` (1 for a period the order covers whole). ``None`` when no day is covered."""
+    covered_first = max(first, start)
+    covered_last = last if end is None else min(last, end)
+    if covered_last < covered_first:
+        return None
+    share = Fraction((covered_last - covered_first).days + 1, (last - first).days + 1)
+    return covered_first, covered_last, share
+
+
+def document_date(
+    generation_date, frequency, preference, generated_on=None, alignment="calendar", start=None
+):
     """The invoice date for a generation date, following the order's date preference.
 
     Relative to the period of ``generation_date`` (monthly, generated in April):
@@ -151,12 +206,14 @@ def document_date(generation_date, frequency, preference, generated_on=None):
     * ``previous_period_end``: March 31;
     * ``period_start``: April 1; ``period_end``: April 30;
     * ``next_period_start``: May 1; ``next_period_end``: May 31.
+
+    With the ``anniversary`` alignment the periods are counted from ``start``.
     """
     check_frequency(frequency)
     check_date_preference(preference)
     if preference == "generation":
         return generated_on or generation_date
-    first, last = period_bounds(generation_date, frequency)
+    first, last = period_bounds(generation_date, frequency, alignment, start)
     if preference == "previous_period_end":
         return first - _ONE_DAY
     if preference == "period_start":
@@ -165,4 +222,4 @@ def document_date(generation_date, frequency, preference, generated_on=None):
         return last
     if preference == "next_period_start":
         return last + _ONE_DAY
-    return next_period_bounds(generation_date, frequency)[1]
+    return next_period_bounds(generation_date, frequency, alignment, start)[1]
