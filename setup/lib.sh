@@ -139,7 +139,8 @@ resolve_odoo() {
 # A venv per set of requirements (named after their hash), so changed pins give a fresh venv.
 ensure_venv() {
     local files=("$SETUP_DIR/requirements.txt" "$@") hash
-    hash=$( (cat "${files[@]}"; "$PYTHON" -V) | sha256sum | cut -c1-12)
+    local odoo_addons="$SETUP_DIR/requirements-odoo-addons.txt"
+    hash=$( (cat "${files[@]}" "$odoo_addons"; "$PYTHON" -V) | sha256sum | cut -c1-12)
     VENV="$CACHE_DIR/venv-$hash"
     VENV_PYTHON="$VENV/bin/python"
     export VENV VENV_PYTHON
@@ -153,6 +154,11 @@ ensure_venv() {
         "$VENV_PYTHON" -m pip install -q --disable-pip-version-check "${args[@]}" >"$CACHE_DIR/pip.log" 2>&1 ||
             { tail -20 "$CACHE_DIR/pip.log" >&2; rm -rf "$VENV"
               die "pip could not install the requirements (${files[*]}); log: $CACHE_DIR/pip.log." "Check the network, then run again."; }
+        # OCA addons from PyPI require `odoo` as a distribution, which the Debian build is not: installed
+        # without dependencies, theirs are pinned in requirements.txt.
+        "$VENV_PYTHON" -m pip install -q --disable-pip-version-check --no-deps -r "$odoo_addons" >>"$CACHE_DIR/pip.log" 2>&1 ||
+            { tail -20 "$CACHE_DIR/pip.log" >&2; rm -rf "$VENV"
+              die "pip could not install the Odoo addons of $odoo_addons; log: $CACHE_DIR/pip.log." "Check the network, then run again."; }
         touch "$VENV/.complete"
     fi
     # `import odoo` from anywhere in the venv (pytest-odoo imports it while loading).
