@@ -1,5 +1,5 @@
-# The mixin first: the dashboard and the revenue report inherit from it.
-from . import recurring_order_report
+# The mixins first: invoices, orders and the dashboard inherit from them.
+from . import recurring_engine_guard, recurring_order_report
 
 # isort: split
 from . import (

@@ -15,3 +15,7 @@ def migrate(cr, version):
         rule = env.ref(xmlid, raise_if_not_found=False)
         if rule:
             rule.unlink()
+    # The cron (kept as configured: noupdate) now calls its own entry point, the only one that commits.
+    cron = env.ref("recurring_orders.ir_cron_generate_recurring_invoices", raise_if_not_found=False)
+    if cron and (cron.code or "").strip() == "model._generate_recurring_invoices()":
+        cron.code = "model._cron_generate_recurring_invoices()"
