@@ -1,4 +1,5 @@
 from odoo import api, fields, models
+from odoo.exceptions import UserError
 
 
 class AccountMove(models.Model):
@@ -62,4 +63,20 @@ class AccountMove(models.Model):
 
     def write(self, vals):
         self._check_recurring_engine_write(vals)
+        if "invoice_subject" in vals:
+            self._check_subject_change(vals["invoice_subject"])
         return super().write(vals)
+
+    def _check_subject_change(self, new_subject):
+        """The subject is printed on the invoice: like its lines, it changes only while in draft."""
+        frozen = self.filtered(
+            lambda move: move.state != "draft" and (move.invoice_subject or False) != (new_subject or False)
+        )
+        if frozen:
+            raise UserError(
+                self.env._(
+                    "The subject of %(invoices)s cannot change: it is printed on the invoice, which is no "
+                    "longer a draft. Reset the invoice to draft first.",
+                    invoices=", ".join(frozen.mapped("display_name")),
+                )
+            )

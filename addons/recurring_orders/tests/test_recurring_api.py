@@ -74,6 +74,12 @@ class TestRecurringApi(HttpCase, RecurringOrdersCase):
                 response = self._call(self.accountant, model, "write", ids=ids, vals=values)
                 self.assertEqual(response.status_code, HTTPStatus.UNPROCESSABLE_ENTITY, response.text)
                 self.assertIn("set by recurring invoice generation only", response.text)
+        invoices[1].action_post()
+        response = self._call(
+            self.accountant, "account.move", "write", ids=invoices[1].ids, vals={"invoice_subject": "Changed"}
+        )
+        self.assertEqual(response.status_code, HTTPStatus.UNPROCESSABLE_ENTITY, response.text)
+        self.assertIn("Reset the invoice to draft first", response.text)
         response = self._call(
             self.accountant,
             "account.move",

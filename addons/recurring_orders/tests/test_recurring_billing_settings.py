@@ -44,6 +44,16 @@ class TestRecurringBillingSettings(RecurringOrdersCase):
             **values,
         }
 
+    def _order_set_by_billing_user(self, recurrence_consumption):
+        """An order of the salesperson, sent by email with consumption, as a billing user set it up."""
+        values = self._order_values(
+            self.salesperson,
+            recurrence_invoice_state="sent",
+            recurrence_consumption=recurrence_consumption,
+            recurrence_consumption_domain="[('quantity', '>', 10)]",
+        )
+        return self.env["sale.order"].with_user(self.billing_user).create(values)
+
     def test_salesperson_cannot_choose_posting_sending_or_consumption(self):
         for user in (self.salesperson, self.consumption_salesperson):
             Order = self.env["sale.order"].with_user(user)
@@ -64,18 +74,7 @@ class TestRecurringBillingSettings(RecurringOrdersCase):
             )
 
     def test_billing_user_sets_them_and_salesperson_edits_the_rest(self):
-        order = (
-            self.env["sale.order"]
-            .with_user(self.billing_user)
-            .create(
-                self._order_values(
-                    self.salesperson,
-                    recurrence_invoice_state="sent",
-                    recurrence_consumption="current",
-                    recurrence_consumption_domain="[('quantity', '>', 10)]",
-                )
-            )
-        )
+        order = self._order_set_by_billing_user(recurrence_consumption="current")
         as_salesperson = order.with_user(self.salesperson)
         as_salesperson.write({"recurrence_subject": "Plan {MMM}", "recurrence_invoice_state": "sent"})
         with self.assertRaises(AccessError):
@@ -94,18 +93,7 @@ class TestRecurringBillingSettings(RecurringOrdersCase):
         )
 
     def test_copy_does_not_carry_them_for_a_salesperson(self):
-        order = (
-            self.env["sale.order"]
-            .with_user(self.billing_user)
-            .create(
-                self._order_values(
-                    self.salesperson,
-                    recurrence_invoice_state="sent",
-                    recurrence_consumption="previous",
-                    recurrence_consumption_domain="[('quantity', '>', 10)]",
-                )
-            )
-        )
+        order = self._order_set_by_billing_user(recurrence_consumption="previous")
         copies = order.with_user(self.salesperson).copy() | order.with_user(self.salesperson).copy(
             {"recurrence_invoice_state": "posted", "recurrence_consumption": "current"}
         )

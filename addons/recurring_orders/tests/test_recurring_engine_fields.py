@@ -115,6 +115,17 @@ class TestRecurringEngineFields(RecurringOrdersCase):
             [{"recurrence_invoice_partner_id": self.customer_en.id, "recurrence_next_date": D(2026, 3, 1)}],
         )
 
+    def test_subject_of_a_posted_invoice_is_frozen(self):
+        draft, posted = self.invoices.with_user(self.accountant)
+        posted.action_post()
+        with self.assertRaisesRegex(UserError, "Reset the invoice to draft first"):
+            posted.invoice_subject = "Another month"
+        posted.invoice_subject = posted.invoice_subject  # unchanged: accepted
+        draft.invoice_subject = "Corrected subject"
+        posted.button_draft()
+        posted.invoice_subject = "Corrected too"
+        self.assertEqual(self.invoices.mapped("invoice_subject"), ["Corrected subject", "Corrected too"])
+
     def test_cancel_still_frees_a_period(self):
         invoice = self.invoices[1].with_user(self.accountant)
         invoice.button_cancel()
