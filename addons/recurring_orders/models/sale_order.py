@@ -164,6 +164,12 @@ class SaleOrder(models.Model):
         compute="_compute_recurrence_preview",
         sanitize=False,
     )
+    recurrence_may_set_billing = fields.Boolean(
+        string="May Set Posting and Consumption",
+        compute="_compute_recurrence_may_set_billing",
+        help="Whether the user may choose posted or sent invoices and the consumption to bill (billing "
+        "users): the form shows these settings read-only to the others.",
+    )
     recurrence_catch_up_alert = fields.Char(
         string="Past Periods to Invoice",
         compute="_compute_recurrence_catch_up_alert",
@@ -284,6 +290,10 @@ class SaleOrder(models.Model):
                 invoiced.get(order._origin.id, set()), limit=PREVIEW_SIZE
             )
             order.recurrence_preview = order._recurrence_preview_html(dates, today)
+
+    @api.depends_context("uid")
+    def _compute_recurrence_may_set_billing(self):
+        self.recurrence_may_set_billing = self._may_set_recurrence_billing()
 
     @api.depends(
         "state",

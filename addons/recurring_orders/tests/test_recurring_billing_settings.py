@@ -3,7 +3,7 @@
 from freezegun import freeze_time
 
 from odoo.exceptions import AccessError, ValidationError
-from odoo.tests import new_test_user, tagged
+from odoo.tests import Form, new_test_user, tagged
 
 from .common import D, RecurringOrdersCase
 
@@ -90,6 +90,23 @@ class TestRecurringBillingSettings(RecurringOrdersCase):
                     "recurrence_consumption_domain": "[('quantity', '>', 10)]",
                 }
             ],
+        )
+
+    def test_form_shows_them_read_only_to_a_salesperson(self):
+        with Form(self.env["sale.order"].with_user(self.salesperson)) as form:
+            form.partner_id = self.customer_en
+            form.recurrence_enabled = True
+            for name, value in (("recurrence_invoice_state", "sent"), ("recurrence_consumption", "current")):
+                with self.subTest(name=name), self.assertRaisesRegex(AssertionError, "readonly"):
+                    setattr(form, name, value)
+        with Form(self.env["sale.order"].with_user(self.billing_user)) as form:
+            form.partner_id = self.customer_en
+            form.recurrence_enabled = True
+            form.recurrence_invoice_state = "sent"
+            form.recurrence_consumption = "current"
+            form.recurrence_consumption_domain = "[('quantity', '>', 10)]"
+        self.assertRecordValues(
+            form.record, [{"recurrence_invoice_state": "sent", "recurrence_consumption": "current"}]
         )
 
     def test_copy_does_not_carry_them_for_a_salesperson(self):
