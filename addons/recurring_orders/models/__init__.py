@@ -1,3 +1,7 @@
+# The mixins first: invoices, orders and the dashboard inherit from them.
+from . import recurring_engine_guard, recurring_order_report
+
+# isort: split
 from . import (
     account_move,
     recurring_dashboard,

@@ -1,8 +1,19 @@
-from odoo import fields, models
+from odoo import api, fields, models
+from odoo.exceptions import UserError
 
 
 class AccountMove(models.Model):
-    _inherit = "account.move"
+    _name = "account.move"
+    _inherit = ["account.move", "recurring.engine.guard"]
+
+    # Set by generation only: they decide which period an invoice bills (see the unique index below).
+    # Cancelling an invoice frees its period without writing them.
+    _recurring_engine_fields = (
+        "recurring_order_id",
+        "recurring_period_start",
+        "recurring_period_end",
+        "recurring_sending_failed",
+    )
 
     recurring_order_id = fields.Many2one(
         "sale.order",
@@ -44,3 +55,28 @@ class AccountMove(models.Model):
         " WHERE recurring_order_id IS NOT NULL AND state != 'cancel'",
         "A recurring order already has an invoice for this period; cancel it before generating another one.",
     )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        self._check_recurring_engine_create(vals_list)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        self._check_recurring_engine_write(vals)
+        if "invoice_subject" in vals:
+            self._check_subject_change(vals["invoice_subject"])
+        return super().write(vals)
+
+    def _check_subject_change(self, new_subject):
+        """The subject is printed on the invoice: like its lines, it changes only while in draft."""
+        frozen = self.filtered(
+            lambda move: move.state != "draft" and (move.invoice_subject or False) != (new_subject or False)
+        )
+        if frozen:
+            raise UserError(
+                self.env._(
+                    "The subject of %(invoices)s cannot change: it is printed on the invoice, which is no "
+                    "longer a draft. Reset the invoice to draft first.",
+                    invoices=", ".join(frozen.mapped("display_name")),
+                )
+            )

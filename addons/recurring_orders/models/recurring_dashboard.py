@@ -23,6 +23,7 @@ PROBLEMS = (
 
 class RecurringDashboard(models.Model):
     _name = "recurring.dashboard"
+    _inherit = ["recurring.order.report"]
     _description = "Recurring Invoicing Dashboard"
     _auto = False
     _rec_name = "name"

@@ -9,11 +9,14 @@ from odoo.exceptions import UserError
 from odoo.fields import Command, Domain
 from odoo.tools import SQL, format_date, split_every
 
-from ..tools import periods, subject
+from ..tools import engine, periods, subject
 
 _logger = logging.getLogger(__name__)
 
 BATCH_ATTEMPTS = 3
+# Periods generated at most per order and run (``recurring_orders.catch_up_limit``): a start date decades in
+# the past is caught up over several runs instead of one batch that never ends.
+DEFAULT_CATCH_UP_LIMIT = 36
 # PostgreSQL aborts one of two transactions updating the same row; running again later succeeds.
 TRANSIENT_ERRORS = (
     psycopg2.errors.SerializationFailure,
@@ -42,31 +45,60 @@ class RecurringInvoiceGenerator(models.AbstractModel):
     _batch_size = 100
 
     @api.model
-    def _generate(self, orders, batch_size=None, commit=None):
-        """See ``sale.order._generate_recurring_invoices``; returns ``(invoices, {order: error})``."""
-        if commit is None:
-            commit = bool(self.env.context.get("cron_id"))
-        today = fields.Date.context_today(self)
-        domain = self._due_domain(today)
+    def _generate(self, orders, batch_size=None, commit=False):
+        """See ``sale.order._generate_recurring_invoices``; returns ``(invoices, {order: error})``.
+
+        Each order is due as of its company's today (``_company_todays``); the orders of one company are
+        batched together.
+        """
+        todays = self._company_todays()
+        domain = self._due_domain(todays)
         if orders:
             domain &= Domain("id", "in", orders.ids)
-        order_ids = self.env["sale.order"].search(domain, order="id").ids
+        due_orders = self.env["sale.order"].search_fetch(domain, ["company_id"], order="company_id, id")
+        order_ids_by_company = defaultdict(list)
+        for order in due_orders:
+            order_ids_by_company[order.company_id].append(order.id)
         if commit:
             # Commit before locking, so the first batch reads a fresh snapshot.
-            self.env["ir.cron"]._commit_progress(remaining=len(order_ids))
+            self.env["ir.cron"]._commit_progress(remaining=len(due_orders))
         invoices = self.env["account.move"]
         failures = {}
-        for batch_ids in split_every(batch_size or self._batch_size, order_ids):
-            batch_invoices, batch_failures = self._run_batch(list(batch_ids), today, commit)
-            invoices |= batch_invoices
-            failures.update(batch_failures)
-            if commit and not self.env["ir.cron"]._commit_progress(len(batch_ids)):
-                return invoices, failures  # out of time: the cron runs again for the rest
-        failures.update(self._resend_failed_sendings(orders, today, batch_size, commit, exclude=failures))
+        for company, order_ids in order_ids_by_company.items():
+            for batch_ids in split_every(batch_size or self._batch_size, order_ids):
+                batch_invoices, batch_failures = self._run_batch(list(batch_ids), todays[company], commit)
+                invoices |= batch_invoices
+                failures.update(batch_failures)
+                if commit and not self.env["ir.cron"]._commit_progress(len(batch_ids)):
+                    return invoices, failures  # out of time: the cron runs again for the rest
+        failures.update(self._resend_failed_sendings(orders, todays, batch_size, commit, exclude=failures))
         return invoices, failures
 
     @api.model
-    def _resend_failed_sendings(self, orders, today, batch_size, commit, exclude):
+    def _company_todays(self):
+        """``{company: today}`` in each company's time zone (its partner's, *Contacts > Time zone*), else in
+        the user's: the cron runs as OdooBot, whose time zone is no customer's."""
+        companies = self.env["res.company"].sudo().search_fetch([], ["partner_id"])
+        return {
+            company: fields.Date.context_today(
+                self.with_context(tz=company.partner_id.tz or self.env.context.get("tz"))
+            )
+            for company in companies
+        }
+
+    @api.model
+    def _catch_up_limit(self):
+        """Periods generated at most per order and run (system parameter ``recurring_orders.catch_up_limit``,
+        default 36); a value that is not a positive integer gives the default."""
+        value = self.env["ir.config_parameter"].sudo().get_param("recurring_orders.catch_up_limit")
+        try:
+            limit = int(value)
+        except (TypeError, ValueError):
+            return DEFAULT_CATCH_UP_LIMIT
+        return limit if limit > 0 else DEFAULT_CATCH_UP_LIMIT
+
+    @api.model
+    def _resend_failed_sendings(self, orders, todays, batch_size, commit, exclude):
         """Send the invoices whose sending failed (``recurring_sending_failed``) of the orders that are not
         due, so that an order fixed after the failure (an email address added...) gets them sent by the
         next run; due orders get theirs with their batch. Returns the orders that fail again.
@@ -84,7 +116,11 @@ class RecurringInvoiceGenerator(models.AbstractModel):
             ]
         ) & (
             Domain("recurring_order_id.recurrence_next_date", "=", False)
-            | Domain("recurring_order_id.recurrence_next_date", ">", today)
+            | Domain.OR(
+                Domain("company_id", "=", company.id)
+                & Domain("recurring_order_id.recurrence_next_date", ">", today)
+                for company, today in todays.items()
+            )
         )
         if orders:
             domain &= Domain("recurring_order_id", "in", orders.ids)
@@ -130,7 +166,7 @@ class RecurringInvoiceGenerator(models.AbstractModel):
             ]
         )
         sent = flagged.filtered("is_move_sent")
-        sent.recurring_sending_failed = False
+        sent.with_context(**engine.engine_context()).recurring_sending_failed = False
         if not flagged - sent:
             return self.env["account.move"]
         self.env["account.move"].flush_model(["is_move_sent"])
@@ -146,13 +182,11 @@ class RecurringInvoiceGenerator(models.AbstractModel):
         return self.env["account.move"].browse(row[0] for row in locked)
 
     @api.model
-    def _due_domain(self, today):
-        return Domain(
-            [
-                ("state", "=", "sale"),
-                ("recurrence_enabled", "=", True),
-                ("recurrence_next_date", "<=", today),
-            ]
+    def _due_domain(self, todays):
+        """The orders due as of their company's today (``todays``: ``{company: today}``)."""
+        return Domain([("state", "=", "sale"), ("recurrence_enabled", "=", True)]) & Domain.OR(
+            Domain("company_id", "=", company.id) & Domain("recurrence_next_date", "<=", today)
+            for company, today in todays.items()
         )
 
     @api.model
@@ -258,6 +292,7 @@ class RecurringInvoiceGenerator(models.AbstractModel):
         A plan holds the generation date, the billed period, the document date and the subject.
         """
         invoiced = orders._recurrence_invoiced_periods()
+        catch_up_limit = self._catch_up_limit()
         plans = {}
         failures = {}
         for order in orders:
@@ -267,7 +302,7 @@ class RecurringInvoiceGenerator(models.AbstractModel):
                 lang = order._recurrence_subject_lang()
                 order_plans = []
                 for generation_date in order._recurrence_uninvoiced_dates(
-                    invoiced.get(order.id, set()), until=today
+                    invoiced.get(order.id, set()), limit=catch_up_limit, until=today
                 ):
                     first, last = periods.period_bounds(generation_date, order.recurrence_frequency)
                     document_date = order._recurrence_document_date(generation_date, today)
@@ -301,6 +336,7 @@ class RecurringInvoiceGenerator(models.AbstractModel):
             "default_move_type": "out_invoice",
             "mail_create_nolog": True,
             "mail_create_nosubscribe": True,
+            **engine.engine_context(),
         }
 
     @api.model
@@ -312,17 +348,18 @@ class RecurringInvoiceGenerator(models.AbstractModel):
             groups[order.company_id, order._recurrence_subject_lang()].append(order.id)
         for (company, lang), order_ids in groups.items():
             orders = self.env["sale.order"].with_company(company).with_context(lang=lang).browse(order_ids)
-            invoices |= self.env["recurring.invoice.journal.items"].create_invoices(
+            invoices |= self.env["recurring.invoice.journal.items"]._create_invoices(
                 self.env["account.move"]
                 .with_company(company)
                 .with_context(**self._invoice_creation_context()),
                 self._invoice_values(orders, plans),
                 company,
             )
+        invoices = invoices.with_env(self.env)
         to_post = invoices.filtered(lambda move: move.recurring_order_id.recurrence_invoice_state != "draft")
         if to_post:
             to_post.action_post()
-        return invoices.with_env(self.env)
+        return invoices
 
     @api.model
     def _invoice_values(self, orders, plans):
@@ -471,8 +508,11 @@ class RecurringInvoiceGenerator(models.AbstractModel):
                 order = invoice.recurring_order_id
                 failures[order] = f"{failures[order]}\n{message}" if order in failures else message
                 failed |= invoice
-        (to_send - failed).filtered("recurring_sending_failed").recurring_sending_failed = False
-        failed.recurring_sending_failed = True
+        as_engine = engine.engine_context()
+        (to_send - failed).filtered("recurring_sending_failed").with_context(**as_engine).write(
+            {"recurring_sending_failed": False}
+        )
+        failed.with_context(**as_engine).write({"recurring_sending_failed": True})
         return failures
 
     @api.model
@@ -480,9 +520,12 @@ class RecurringInvoiceGenerator(models.AbstractModel):
         """Store the last error on each failed order (for the dashboard) and log it on its chatter, once
         per distinct error: an order failing the same way on every run does not fill its chatter."""
         now = fields.Datetime.now()
+        as_engine = engine.engine_context()
         for order, message in failures.items():
             repeated = order.recurrence_last_error == message
-            order.write({"recurrence_last_error": message, "recurrence_last_error_date": now})
+            order.with_context(**as_engine).write(
+                {"recurrence_last_error": message, "recurrence_last_error_date": now}
+            )
             if repeated:
                 continue
             order.message_post(
@@ -491,4 +534,6 @@ class RecurringInvoiceGenerator(models.AbstractModel):
             )
         recovered = (orders - self.env["sale.order"].concat(*failures)).filtered("recurrence_last_error")
         if recovered:
-            recovered.write({"recurrence_last_error": False, "recurrence_last_error_date": False})
+            recovered.with_context(**as_engine).write(
+                {"recurrence_last_error": False, "recurrence_last_error_date": False}
+            )

@@ -27,7 +27,7 @@ class RecurringInvoiceJournalItems(models.AbstractModel):
     _description = "Recurring Invoice Journal Items"
 
     @api.model
-    def create_invoices(self, moves, vals_list, company):
+    def _create_invoices(self, moves, vals_list, company):
         """``moves.create(vals_list)`` (``moves``: an ``account.move`` environment), with every invoice that
         can be completed created complete; the invoices come back in the order of ``vals_list``.
 
@@ -36,7 +36,7 @@ class RecurringInvoiceJournalItems(models.AbstractModel):
         """
         if moves.default_get(["invoice_cash_rounding_id"]).get("invoice_cash_rounding_id"):
             return moves.create(vals_list)  # a default cash rounding adds a line to every invoice
-        vals_list = self.complete(vals_list, company)
+        vals_list = self._complete(vals_list, company)
         created = {}
         for completed in (True, False):
             indexes = [index for index, vals in enumerate(vals_list) if ("line_ids" in vals) == completed]
@@ -47,7 +47,7 @@ class RecurringInvoiceJournalItems(models.AbstractModel):
         return moves.browse([created[index].id for index in range(len(vals_list))])
 
     @api.model
-    def complete(self, vals_list, company):
+    def _complete(self, vals_list, company):
         """Customer invoice values of ``company``, each with ``line_ids`` holding all of its journal items
         when it can be completed (the others are returned as they are)."""
         lookups = self._batch_lookups(vals_list, company)

@@ -9,7 +9,7 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.fields import Domain
 from odoo.tools import format_date
 
-from ..tools import periods, subject
+from ..tools import engine, periods, subject
 
 FREQUENCY_SELECTION = [
     ("daily", "Daily"),
@@ -28,10 +28,27 @@ DATE_PREFERENCE_SELECTION = [
     ("next_period_end", "End of the next period"),
 ]
 PREVIEW_SIZE = 12
+# What the generator does with the root's rights (post, email, bill consumption): only users allowed to
+# post invoices may choose it (see readme/SECURITY.md).
+BILLING_SETTINGS_GROUP = "account.group_account_invoice"
+# Relational fields of the consumption filter compare ids only: a text value would search the other
+# model (names of partners, products...) with the rights of the generator.
+CONSUMPTION_FILTER_ID_OPERATORS = ("=", "!=", "in", "not in")
 
 
 class SaleOrder(models.Model):
-    _inherit = "sale.order"
+    _name = "sale.order"
+    _inherit = ["sale.order", "recurring.engine.guard"]
+
+    # Written by generation (and by Finalize) only; the computed ones by their computes.
+    _recurring_engine_fields = (
+        "finalized",
+        "recurrence_invoice_ids",
+        "recurrence_invoice_partner_id",
+        "recurrence_next_date",
+        "recurrence_last_error",
+        "recurrence_last_error_date",
+    )
 
     recurrence_enabled = fields.Boolean(
         string="Recurring Invoicing",
@@ -147,6 +164,18 @@ class SaleOrder(models.Model):
         compute="_compute_recurrence_preview",
         sanitize=False,
     )
+    recurrence_may_set_billing = fields.Boolean(
+        string="May Set Posting and Consumption",
+        compute="_compute_recurrence_may_set_billing",
+        help="Whether the user may choose posted or sent invoices and the consumption to bill (billing "
+        "users): the form shows these settings read-only to the others.",
+    )
+    recurrence_catch_up_alert = fields.Char(
+        string="Past Periods to Invoice",
+        compute="_compute_recurrence_catch_up_alert",
+        help="Shown before saving when the schedule has generation dates in the past that have no invoice: "
+        "the next run of the generation invoices them (a limited number per run, oldest first).",
+    )
     recurrence_invoice_ids = fields.One2many(
         "account.move",
         "recurring_order_id",
@@ -261,6 +290,45 @@ class SaleOrder(models.Model):
                 invoiced.get(order._origin.id, set()), limit=PREVIEW_SIZE
             )
             order.recurrence_preview = order._recurrence_preview_html(dates, today)
+
+    @api.depends_context("uid")
+    def _compute_recurrence_may_set_billing(self):
+        self.recurrence_may_set_billing = self._may_set_recurrence_billing()
+
+    @api.depends(
+        "state",
+        "recurrence_enabled",
+        "recurrence_frequency",
+        "recurrence_date_start",
+        "recurrence_date_end",
+        "recurrence_invoice_ids.state",
+        "recurrence_invoice_ids.recurring_period_start",
+    )
+    def _compute_recurrence_catch_up_alert(self):
+        invoiced = self._recurrence_invoiced_periods()
+        yesterday = fields.Date.context_today(self) - datetime.timedelta(days=1)
+        limit = self.env["recurring.invoice.generator"]._catch_up_limit()
+        for order in self:
+            count = 0
+            if order.state != "cancel":
+                count = len(
+                    order._recurrence_uninvoiced_dates(invoiced.get(order._origin.id, set()), until=yesterday)
+                )
+            order.recurrence_catch_up_alert = order._recurrence_catch_up_message(count, limit)
+
+    def _recurrence_catch_up_message(self, count, limit):
+        if not count:
+            return False
+        if count == 1:
+            return self.env._("1 past period will be invoiced at the next run.")
+        if count <= limit:
+            return self.env._("%(count)s past periods will be invoiced at the next run.", count=count)
+        return self.env._(
+            "%(count)s past periods will be invoiced: %(limit)s at the next run, oldest first, and the rest "
+            "at the following runs (%(limit)s per run).",
+            count=count,
+            limit=limit,
+        )
 
     @api.depends("recurrence_invoice_ids")
     def _get_invoiced(self):
@@ -501,7 +569,9 @@ class SaleOrder(models.Model):
             order._recurrence_consumption_domain()
 
     def _recurrence_consumption_domain(self):
-        """The consumption filter as a domain; a text that is not a literal, valid domain is refused."""
+        """The consumption filter as a domain; a text that is not a literal, valid domain on the consumption
+        records' own fields is refused (the generator evaluates it with its own rights: see
+        ``_check_consumption_filter_fields``)."""
         self.ensure_one()
         text = (self.recurrence_consumption_domain or "").strip() or "[]"
         try:
@@ -516,20 +586,66 @@ class SaleOrder(models.Model):
                     error=error,
                 )
             ) from error
+        self._check_consumption_filter_fields(domain)
         return domain
+
+    def _check_consumption_filter_fields(self, domain):
+        """Refuse a filter that reaches another model: a path (``partner_id.name``), a sub-filter (``any``),
+        a hierarchy (``child_of``), a name searched on a relational field or a field computed at search
+        time. The cron evaluates the filter as its own user, so such a filter would read other models'
+        data with the cron's rights."""
+        Record = self.env["consumption.record"]
+        for condition in Domain(domain).iter_conditions():
+            field = Record._fields.get(condition.field_expr)
+            reaches_out = (
+                field is None
+                or not field.store
+                or (
+                    field.relational
+                    and (
+                        condition.operator not in CONSUMPTION_FILTER_ID_OPERATORS
+                        or not all(
+                            isinstance(value, int) and not isinstance(value, bool)
+                            for value in (
+                                condition.value
+                                if isinstance(condition.value, (list, tuple, set))
+                                else [condition.value]
+                            )
+                            if value is not False
+                        )
+                    )
+                )
+            )
+            if reaches_out:
+                raise ValidationError(
+                    self.env._(
+                        "Consumption filter of order %(order)s: the condition on %(condition)s reaches "
+                        "another model. Filter on the consumption records' own fields only, comparing "
+                        "relational fields (customer, product...) with the records themselves, not with "
+                        "their names or fields.",
+                        order=self.name,
+                        condition=condition.field_expr,
+                    )
+                )
 
     # ------------------------------------------------------------------
     # Generation
     # ------------------------------------------------------------------
 
-    def _generate_recurring_invoices(self, batch_size=None, commit=None):
+    def _generate_recurring_invoices(self, batch_size=None, commit=False):
         """Generate every due invoice of the recurring orders (all of them when ``self`` is empty).
 
-        Catches up every missed generation date, oldest first. Each batch of orders commits (through
-        ``ir.cron._commit_progress``) when ``commit`` is true, by default when running as a cron job.
+        Catches up missed generation dates, oldest first, up to the catch-up limit per order and run. Each
+        batch of orders commits (through ``ir.cron._commit_progress``) when ``commit`` is true: only the
+        cron asks for it (``_cron_generate_recurring_invoices``), never a context a client sends.
         Returns the generated invoices, and the failures as ``{order: error message}``.
         """
         return self.env["recurring.invoice.generator"]._generate(self, batch_size=batch_size, commit=commit)
+
+    @api.model
+    def _cron_generate_recurring_invoices(self):
+        """The cron's entry point: every due order, committing batch by batch."""
+        return self._generate_recurring_invoices(commit=True)
 
     def _check_can_generate_recurring_invoices(self):
         """Refuse, with a message saying what to fix, what would make a wrong invoice."""
@@ -562,7 +678,7 @@ class SaleOrder(models.Model):
                     orders=", ".join(self.mapped("name")),
                 )
             )
-        invoices, failures = self._generate_recurring_invoices()
+        invoices, failures = self._generate_recurring_invoices(commit=False)
         if failures:
             message = "\n".join(
                 self.env._("%(order)s: %(error)s", order=order.name, error=error)
@@ -592,7 +708,16 @@ class SaleOrder(models.Model):
     # ------------------------------------------------------------------
 
     def action_finalize(self):
-        """Lock the order for good: unlike Odoo's lock, there is no way back."""
+        """Lock the order for good: unlike Odoo's lock, there is no way back, so only a Sales manager may."""
+        if not self.env.user.has_group("sales_team.group_sale_manager"):
+            raise AccessError(
+                self.env._(
+                    "Only a Sales administrator can finalize an order (%(orders)s): finalizing cannot be "
+                    "undone.",
+                    orders=", ".join(self.mapped("name")),
+                )
+            )
+        self.check_access("write")
         not_confirmed = self.filtered(lambda order: order.state != "sale")
         if not_confirmed:
             raise UserError(
@@ -601,7 +726,9 @@ class SaleOrder(models.Model):
                     orders=", ".join(not_confirmed.mapped("name")),
                 )
             )
-        self.filtered(lambda order: not order.finalized).write({"finalized": True})
+        self.filtered(lambda order: not order.finalized).with_context(**engine.engine_context()).write(
+            {"finalized": True}
+        )
         return True
 
     @api.model
@@ -632,7 +759,86 @@ class SaleOrder(models.Model):
                 )
             )
 
+    # ------------------------------------------------------------------
+    # Who may set what
+    # ------------------------------------------------------------------
+
+    def _may_set_recurrence_billing(self):
+        """Whether the user may choose what the generator does with its own rights: post and send the
+        invoices, bill consumption and which (see readme/SECURITY.md)."""
+        return self.env.su or self.env.user.has_group(BILLING_SETTINGS_GROUP)
+
+    @api.model
+    def _recurrence_billing_requests(self, values, current=None):
+        """The labels of the billing settings ``values`` sets, compared with ``current`` (an order, or
+        nothing at creation): posting or sending, consumption, another consumption filter. Going back to
+        draft invoices or no consumption is never a request."""
+        requested = [
+            name
+            for name, harmless in (
+                ("recurrence_invoice_state", ("draft",)),
+                ("recurrence_consumption", (False, "none")),
+            )
+            if name in values
+            and values[name] not in harmless
+            and (not current or values[name] != current[name])
+        ]
+        if "recurrence_consumption_domain" in values:
+            new_filter = (values["recurrence_consumption_domain"] or "").strip() or "[]"
+            old_filter = ((current.recurrence_consumption_domain if current else "") or "").strip() or "[]"
+            if new_filter != old_filter:
+                requested.append("recurrence_consumption_domain")
+        return requested
+
+    def _check_recurrence_billing_settings(self, requested):
+        if not requested or self._may_set_recurrence_billing():
+            return
+        labels = ", ".join(
+            self._fields[name].get_description(self.env)["string"] for name in sorted(set(requested))
+        )
+        raise AccessError(
+            self.env._(
+                "Only users allowed to post invoices (Invoicing: Billing or above) can set %(fields)s: the "
+                "daily generation posts and emails the invoices and bills the consumption as these settings "
+                "say. Ask a billing user to set them.",
+                fields=labels,
+            )
+        )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        self._check_recurring_engine_create(vals_list)
+        if not self._may_set_recurrence_billing():
+            defaults = self.default_get(
+                ["recurrence_invoice_state", "recurrence_consumption", "recurrence_consumption_domain"]
+            )
+            self._check_recurrence_billing_settings(
+                [
+                    name
+                    for vals in vals_list
+                    for name in self._recurrence_billing_requests({**defaults, **vals})
+                ]
+            )
+        return super().create(vals_list)
+
+    def copy_data(self, default=None):
+        """A copy made by a user who may not set the billing settings gets draft invoices, no consumption."""
+        vals_list = super().copy_data(default=default)
+        if not self._may_set_recurrence_billing():
+            for vals in vals_list:
+                vals.update(
+                    recurrence_invoice_state="draft",
+                    recurrence_consumption="none",
+                    recurrence_consumption_domain="[]",
+                )
+        return vals_list
+
     def write(self, vals):
+        self._check_recurring_engine_write(vals)
+        if not self._may_set_recurrence_billing():
+            self._check_recurrence_billing_settings(
+                [name for order in self for name in self._recurrence_billing_requests(vals, order)]
+            )
         self._check_finalized_write(vals)
         if "recurrence_frequency" in vals or "recurrence_date_start" in vals:
             self._check_recurrence_schedule_change(vals)

@@ -20,6 +20,7 @@ class RecurringRevenueReport(models.Model):
     """
 
     _name = "recurring.revenue.report"
+    _inherit = ["recurring.order.report"]
     _description = "Recurring Revenue per Month"
     _auto = False
     _rec_name = "month"

@@ -95,3 +95,45 @@ class TestRecurringDashboardAccess(RecurringDashboardCase):
         action = row.action_generate_missing()
         self.assertEqual(action["params"]["type"], "success", action["params"]["message"])
         self.assertEqual(len(self._active_invoices(order)), 3)
+
+    @freeze_time("2026-03-15")
+    def test_rows_follow_the_sale_order_rules_of_a_salesperson_who_is_also_billing_user(self):
+        """Own documents only on sale orders, billing rights too: the dashboard, its counts, its export and
+        the revenue report show exactly the orders ``sale.order.search()`` shows."""
+        own_billing = new_test_user(
+            self.env,
+            login="dash_own_billing",
+            groups="sales_team.group_sale_salesman,account.group_account_invoice",
+        )
+        own = self._create_order(user_id=own_billing.id)
+        unassigned = self._create_order(user_id=False)
+        someone_else = self._create_order(user_id=self.env.ref("base.user_admin").id)
+        orders = own | unassigned | someone_else
+        self._generate(orders)
+        readable = self.env["sale.order"].with_user(own_billing).search([("id", "in", orders.ids)])
+        self.assertEqual(readable, own | unassigned)
+
+        self.assertEqual(self._visible_orders(own_billing, orders), readable)
+        dashboard = self.dashboard.with_user(own_billing)
+        self.assertEqual(dashboard.get_problem_counts([("order_id", "in", orders.ids)])["total"], 2)
+        [(total,)] = dashboard._read_group([("order_id", "in", orders.ids)], [], ["amount_untaxed:sum"])
+        self.assertEqual(total, 420.0)
+        hidden_row = self.dashboard.search([("order_id", "=", someone_else.id)])
+        with self.assertRaises(AccessError):
+            hidden_row.with_user(own_billing).read(["name"])
+        content = (
+            self.env["recurring.dashboard.xlsx"]
+            .with_user(own_billing)
+            ._generate([("order_id", "in", orders.ids)])
+        )
+        sheet = openpyxl.load_workbook(io.BytesIO(content))["Orders"]
+        exported = {row[0] for row in sheet.iter_rows(min_row=2, values_only=True) if row[0] != "Total"}
+        self.assertEqual(exported, set(readable.mapped("name")))
+        revenue = (
+            self.env["recurring.revenue.report"]
+            .with_user(own_billing)
+            .search([("order_id", "in", orders.ids)])
+        )
+        self.assertEqual(revenue.order_id, readable)
+        # A billing user without a sales rule reads every order of the company, and sees every row.
+        self.assertEqual(self._visible_orders(self.billing_user, orders), orders)

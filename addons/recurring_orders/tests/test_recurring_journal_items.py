@@ -120,12 +120,12 @@ class TestRecurringJournalItems(RecurringOrdersCase):
         vals_list = generator._invoice_values(order, plans)
         for vals in vals_list:
             # Two invoices of the same period are created here: one by each way.
-            vals.update(recurring_order_id=False, recurring_period_start=False)
+            vals.update(recurring_order_id=False, recurring_period_start=False, recurring_period_end=False)
         return vals_list
 
     def _create_both_ways(self, order):
         vals_list = self._values(order)
-        completed = self.env["recurring.invoice.journal.items"].complete(
+        completed = self.env["recurring.invoice.journal.items"]._complete(
             copy.deepcopy(vals_list), self.company
         )
         self.assertTrue(all("line_ids" in vals for vals in completed), "the invoices were not completed")
@@ -245,15 +245,15 @@ class TestRecurringJournalItems(RecurringOrdersCase):
         items = self.env["recurring.invoice.journal.items"]
         for order in orders:
             vals_list = self._values(order)
-            self.assertEqual(items.complete(copy.deepcopy(vals_list), self.company), vals_list)
+            self.assertEqual(items._complete(copy.deepcopy(vals_list), self.company), vals_list)
         consumption_line = {"product_id": self.product_option.id, "quantity": 1.0, "price_unit": 5.0}
         vals = self._values(self._create_order(recurrence_payment_term_id=self.term_30_days.id))[0]
         vals["invoice_line_ids"].append(Command.create(consumption_line))
-        self.assertNotIn("line_ids", items.complete([vals], self.company)[0])
+        self.assertNotIn("line_ids", items._complete([vals], self.company)[0])
 
     def test_complete_and_incomplete_invoices_created_together(self):
         """Odoo adds no receivable line to any invoice of a create() where one invoice brings its own:
-        create_invoices creates them apart and returns them in the order of the values."""
+        _create_invoices creates them apart and returns them in the order of the values."""
         consumption_line = {"product_id": self.product_option.id, "quantity": 2.0, "price_unit": 5.0}
         incomplete, complete = (
             self._values(self._create_order(recurrence_payment_term_id=self.term_30_days.id))[0]
@@ -261,7 +261,7 @@ class TestRecurringJournalItems(RecurringOrdersCase):
         )
         incomplete["invoice_line_ids"].append(Command.create(consumption_line))
         moves = self.env["account.move"].with_context(default_move_type="out_invoice")
-        invoices = self.env["recurring.invoice.journal.items"].create_invoices(
+        invoices = self.env["recurring.invoice.journal.items"]._create_invoices(
             moves, [incomplete, complete], self.company
         )
         self.assertEqual(
@@ -288,7 +288,7 @@ class TestRecurringJournalItems(RecurringOrdersCase):
         order = self._create_order(recurrence_payment_term_id=self.term_30_days.id)
         order.order_line.filtered(lambda line: line.product_id == self.product_option).price_unit = 30.33
         moves = self.env["account.move"].with_context(default_move_type="out_invoice")
-        invoice = self.env["recurring.invoice.journal.items"].create_invoices(
+        invoice = self.env["recurring.invoice.journal.items"]._create_invoices(
             moves, self._values(order), self.company
         )
         self.assertEqual(invoice.invoice_cash_rounding_id, rounding)

@@ -1,3 +1,3 @@
 """Pure Python rules of recurring orders (dates, subject templates): no ORM, unit-tested in milliseconds."""
 
-from . import periods, subject
+from . import engine, periods, subject
