@@ -16,7 +16,7 @@ ODOO_DEB_VERSION=19.0.0+dfsg-1
 ODOO_DEB_DIR="$CACHE_DIR/odoo-$ODOO_DEB_VERSION"
 PYTHON=${PYTHON:-python3}
 ADDONS_DIR="$REPO_DIR/addons"
-OUR_ADDONS=pricelist_priority,consumption_billing,recurring_orders
+OUR_ADDONS=pricelist_priority,consumption_billing,recurring_orders,recurring_orders_queue_job
 # Odoo 19 on Python 3.11 triggers many third-party DeprecationWarnings that bury the useful log lines.
 export PYTHONWARNINGS=${PYTHONWARNINGS:-ignore::DeprecationWarning}
 
