@@ -13,3 +13,14 @@ class QueueJob(models.Model):
         f"(identity_key) WHERE identity_key LIKE '{IDENTITY_KEY_PREFIX}%' "
         "AND state IN ('wait_dependencies', 'pending', 'enqueued', 'started')"
     )
+
+    def _related_action_recurring_orders(self):
+        """*Related* on a recurring invoicing job: the orders of its batch."""
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("sale.action_orders")
+        action.update(
+            name=self.env._("Orders of the job"),
+            domain=[("id", "in", list(self.args[0]))],
+            context={"create": False},
+        )
+        return action

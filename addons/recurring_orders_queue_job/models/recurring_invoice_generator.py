@@ -20,12 +20,7 @@ class RecurringInvoiceGenerator(models.AbstractModel):
     def _job_batch_size(self):
         """Orders per job (system parameter ``recurring_orders_queue_job.batch_size``, default 100); a value
         that is not a positive integer gives the default."""
-        value = self.env["ir.config_parameter"].sudo().get_param("recurring_orders_queue_job.batch_size")
-        try:
-            size = int(value)
-        except (TypeError, ValueError):
-            return DEFAULT_JOB_BATCH_SIZE
-        return size if size > 0 else DEFAULT_JOB_BATCH_SIZE
+        return self._positive_int_param("recurring_orders_queue_job.batch_size", DEFAULT_JOB_BATCH_SIZE)
 
     @api.model
     def _generate(self, orders, batch_size=None, commit=False):

@@ -93,6 +93,12 @@ class TestRecurringJobs(RecurringOrdersCase):
         self._run_cron()
         self.assertEqual(self._planned_jobs(), jobs, "nothing is due any more")
 
+    def test_job_opens_the_orders_of_its_batch(self):
+        self._run_cron()
+        action = self._planned_jobs()[-1].open_related_action()
+        self.assertEqual(action["res_model"], "sale.order")
+        self.assertEqual(self.env["sale.order"].search(action["domain"]), self.orders[4])
+
     def test_button_generates_itself_whatever_the_context(self):
         order = self.orders[0].with_context(recurring_invoicing_as_jobs=True)
         with trap_jobs() as trap:
