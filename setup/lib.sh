@@ -17,6 +17,9 @@ ODOO_DEB_DIR="$CACHE_DIR/odoo-$ODOO_DEB_VERSION"
 PYTHON=${PYTHON:-python3}
 ADDONS_DIR="$REPO_DIR/addons"
 OUR_ADDONS=pricelist_priority,consumption_billing,recurring_orders,recurring_orders_queue_job
+# The venv of tests and lint: the project's tools, and the addons' own test libraries (test-requirements.txt,
+# as OCA repositories declare them).
+TEST_REQUIREMENTS=("$SETUP_DIR/requirements-test.txt" "$REPO_DIR/test-requirements.txt")
 # Odoo 19 on Python 3.11 triggers many third-party DeprecationWarnings that bury the useful log lines.
 export PYTHONWARNINGS=${PYTHONWARNINGS:-ignore::DeprecationWarning}
 

@@ -6,6 +6,9 @@
     "license": "LGPL-3",
     "author": "Usage Billing",
     "website": "https://github.com/usage-billing/odoo-usage-billing",
+    "maintainers": ["usage-billing"],
+    "development_status": "Beta",
+    "images": ["static/description/icon.png"],
     "depends": ["sale_management", "account"],
     "data": [
         "security/ir.model.access.csv",

@@ -6,6 +6,9 @@
     "license": "LGPL-3",
     "author": "Usage Billing",
     "website": "https://github.com/usage-billing/odoo-usage-billing",
+    "maintainers": ["usage-billing"],
+    "development_status": "Beta",
+    "images": ["static/description/dashboard.png"],
     "depends": ["consumption_billing"],
     "data": [
         "data/ir_cron.xml",
@@ -16,9 +19,12 @@
         "security/ir.model.access.csv",
         "security/recurring_dashboard_security.xml",
         "views/recurring_dashboard_views.xml",
+        "views/res_config_settings_views.xml",
+        "views/portal_templates.xml",
     ],
     "demo": [
         "demo/recurring_orders_demo.xml",
+        "demo/recurring_orders_portal_demo.xml",
     ],
     "assets": {
         "web.assets_backend": [

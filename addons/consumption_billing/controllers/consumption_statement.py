@@ -1,3 +1,5 @@
+from werkzeug.exceptions import Forbidden
+
 from odoo import http
 from odoo.http import content_disposition, request
 
@@ -12,7 +14,9 @@ class ConsumptionStatementController(http.Controller):
     def download_consumption_statement(self, model, document_id):
         """The XLSX statement of an invoice or order, built with the user's own rights: a user who cannot
         read the document or any of its consumption records gets 403 (AccessError), a missing document
-        404."""
+        404. Portal users get their statements from the portal (/my/invoices/<id>/statement)."""
+        if not request.env.user._is_internal():
+            raise Forbidden()
         document = request.env[model].browse(document_id).exists()
         if not document:
             raise request.not_found()

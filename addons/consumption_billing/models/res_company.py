@@ -8,3 +8,8 @@ class ResCompany(models.Model):
         string="Consumption Statement on Invoice Emails",
         help="Attach the consumption statement (XLSX) to the emails sending invoices that bill consumption.",
     )
+    consumption_portal = fields.Boolean(
+        string="Consumption on the Customer Portal",
+        default=True,
+        help="Customers' portal users see their consumption records (My Consumption) and can download them.",
+    )

@@ -1,1 +1,1 @@
-from . import consumption_statement
+from . import consumption_list_xlsx, consumption_statement

@@ -9,4 +9,5 @@ from . import (
     test_consumption_record,
     test_consumption_statement,
     test_install,
+    test_portal_consumption,
 )

@@ -4,11 +4,13 @@ from functools import partial
 
 from odoo import SUPERUSER_ID, Command, api
 from odoo.service.model import retrying
-from odoo.tests import TransactionCase, tagged
+from odoo.tests import tagged
+
+from .concurrency import ConcurrentTransactionCase
 
 
 @tagged("post_install", "-at_install")
-class TestConcurrentIngest(TransactionCase):
+class TestConcurrentIngest(ConcurrentTransactionCase):
     """Two transactions ingesting overlapping rows at the same time, each on its own database cursor
     with real commits: every external reference ends up stored once, and the counts add up."""
 
@@ -87,7 +89,7 @@ class TestConcurrentIngest(TransactionCase):
 
 
 @tagged("post_install", "-at_install")
-class TestConcurrentBilling(TransactionCase):
+class TestConcurrentBilling(ConcurrentTransactionCase):
     """Two transactions billing the same customer at the same time, each on its own cursor with real
     commits: every record ends up on exactly one document."""
 

@@ -1,1 +1,1 @@
-from . import dashboard_export
+from . import dashboard_export, portal

@@ -709,7 +709,7 @@ class SaleOrder(models.Model):
 
     def action_finalize(self):
         """Lock the order for good: unlike Odoo's lock, there is no way back, so only a Sales manager may."""
-        if not self.env.user.has_group("sales_team.group_sale_manager"):
+        if not (self.env.su or self.env.user.has_group("sales_team.group_sale_manager")):
             raise AccessError(
                 self.env._(
                     "Only a Sales administrator can finalize an order (%(orders)s): finalizing cannot be "
@@ -770,7 +770,7 @@ class SaleOrder(models.Model):
 
     @api.model
     def _recurrence_billing_requests(self, values, current=None):
-        """The labels of the billing settings ``values`` sets, compared with ``current`` (an order, or
+        """The names of the billing settings ``values`` sets, compared with ``current`` (an order, or
         nothing at creation): posting or sending, consumption, another consumption filter. Going back to
         draft invoices or no consumption is never a request."""
         requested = [

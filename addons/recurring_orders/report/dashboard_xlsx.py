@@ -14,6 +14,7 @@ import xlsxwriter
 from xlsxwriter.utility import xl_col_to_name
 
 from odoo import api, fields, models
+from odoo.addons.consumption_billing.report.consumption_statement import excel_date_format
 from odoo.tools import SQL
 
 from ..models.recurring_dashboard import PROBLEMS
@@ -24,7 +25,6 @@ Column = namedtuple("Column", "key header kind width")
 EXPORT_ROUTE = "/recurring_orders/dashboard/xlsx"
 # Excel refuses these characters in sheet names, and names longer than 31 characters.
 SHEET_NAME_FORBIDDEN = str.maketrans(dict.fromkeys("[]:*?/\\", " "))
-STRFTIME_TO_EXCEL = (("%d", "dd"), ("%m", "mm"), ("%Y", "yyyy"), ("%y", "yy"), ("%B", "mmmm"), ("%b", "mmm"))
 
 
 class RecurringDashboardXlsx(models.AbstractModel):
@@ -196,9 +196,9 @@ class RecurringDashboardXlsx(models.AbstractModel):
 
     @api.model
     def _formats(self, workbook):
-        date_format = self.env["res.lang"]._get_data(code=self.env.lang or "en_US").date_format or "%Y-%m-%d"
-        for strftime, excel in STRFTIME_TO_EXCEL:
-            date_format = date_format.replace(strftime, excel)
+        date_format = excel_date_format(
+            self.env["res.lang"]._get_data(code=self.env.lang or "en_US").date_format or "%Y-%m-%d"
+        )
         base = {"valign": "top", "font_size": 10}
         return {
             "header": workbook.add_format(

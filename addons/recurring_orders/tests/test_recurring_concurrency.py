@@ -5,16 +5,17 @@ import threading
 from freezegun import freeze_time
 
 from odoo import SUPERUSER_ID, api
+from odoo.addons.consumption_billing.tests.concurrency import ConcurrentTransactionCase
 from odoo.fields import Command
 from odoo.sql_db import Cursor
-from odoo.tests import TransactionCase, tagged
+from odoo.tests import tagged
 
 ORDER_COUNT = 16
 DUE_MONTHS = 3
 
 
 @tagged("post_install", "-at_install")
-class TestRecurringConcurrency(TransactionCase):
+class TestRecurringConcurrency(ConcurrentTransactionCase):
     """Data is committed through separate cursors (the test's own transaction is invisible to them) and
     removed at the end, whatever happens."""
 

@@ -116,6 +116,21 @@ class TestRecurringDashboardExport(RecurringDashboardCase):
         )
 
     @freeze_time("2026-03-15")
+    @freeze_time("2026-03-15")
+    def test_dates_are_real_dates_in_the_language_format(self):
+        """Dates show as the user's language writes them (the conversion the consumption statement uses
+        too, day-first or month-first), while the cells stay dates."""
+        order = self._create_order()
+        for date_format, expected in (("%m/%d/%Y", "mm/dd/yyyy"), ("%-d.%-m.%Y", "d.m.yyyy")):
+            with self.subTest(date_format=date_format):
+                self.env["res.lang"]._lang_get("en_US").date_format = date_format
+                content = self.export._generate([("order_id", "=", order.id)])
+                sheet = openpyxl.load_workbook(io.BytesIO(content))["Orders"]
+                header = [cell.value for cell in sheet[1]]
+                cell = sheet.cell(row=2, column=header.index("First Generation") + 1)
+                self.assertEqual(cell.value.date(), D(2026, 1, 1))
+                self.assertEqual(cell.number_format, expected)
+
     def test_amount_discrepancy_sheet(self):
         order = self._create_order(recurrence_invoice_state="draft")
         self._generate(order)
