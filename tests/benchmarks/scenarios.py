@@ -25,6 +25,7 @@ sys.path[:0] = [str(TESTS_DIR / "scripts"), str(TESTS_DIR)]
 
 import psutil
 import psycopg2
+from autoanalyze import AutoAnalyze
 from odoo_env import parse_args
 from processes import admin_sql, odoo_server
 from seeding import seed_recurring_orders
@@ -405,7 +406,19 @@ def recurring_scale_out(env, scale, sink):
 def _run_through_job_runner(database, addons_path, workers, count):
     """The cron's planning, then its jobs on a server of `workers` workers and its job runner: wall time
     from the planning's start to the last job done, SQL queries of the jobs (the server's request log),
-    peak RSS of each worker that ran jobs."""
+    peak RSS of each worker that ran jobs. The copy gets the benchmark's stand-in for autovacuum's analyze
+    when the run has it (bench.py watches only the scenario's own database)."""
+    keeper = AutoAnalyze(database) if os.environ.get("BENCH_AUTOANALYZE") else None
+    if keeper:
+        keeper.start()
+    try:
+        return _run_jobs_and_measure(database, addons_path, workers, count)
+    finally:
+        if keeper:
+            keeper.stop()
+
+
+def _run_jobs_and_measure(database, addons_path, workers, count):
     with tempfile.TemporaryDirectory() as folder:
         log_path = Path(folder) / "odoo.log"
         options = [
