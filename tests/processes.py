@@ -21,6 +21,8 @@ import psycopg2
 import requests
 
 SCRIPTS_DIR = Path(__file__).resolve().parent / "scripts"
+# Odoo's command line as a script: a prefork server runs it again for its websocket process.
+ODOO_LAUNCHER = Path(__file__).resolve().parent.parent / "setup" / "odoo_server.py"
 
 
 def _test_database():
@@ -153,8 +155,7 @@ def odoo_server(database, workers=2, job_runner=False, channels=None, options=()
     port = free_port()
     command = [
         sys.executable,
-        "-m",
-        "odoo",
+        str(ODOO_LAUNCHER),
         "--addons-path",
         os.environ["ODOO_ADDONS_PATH"],
         "-d",
