@@ -11,6 +11,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from contextlib import contextmanager
@@ -20,6 +21,8 @@ import psycopg2
 import requests
 
 SCRIPTS_DIR = Path(__file__).resolve().parent / "scripts"
+# Odoo's command line as a script: a prefork server runs it again for its websocket process.
+ODOO_LAUNCHER = Path(__file__).resolve().parent.parent / "setup" / "odoo_server.py"
 
 
 def _test_database():
@@ -142,13 +145,17 @@ def free_port():
 
 
 @contextmanager
-def odoo_server(database, workers=2):
-    """A real Odoo server (prefork workers) on a free localhost port; yields its base URL."""
+def odoo_server(database, workers=2, job_runner=False, channels=None, options=()):
+    """A real Odoo server (prefork workers) on a free localhost port; yields its base URL.
+
+    ``job_runner``: queue_job loaded server-wide, so the server's job runner hands the jobs to its workers,
+    with ``channels`` (default: ``workers`` jobs at once, on root and on the recurring invoicing channel).
+    ``options``: more server options (``--logfile=...``).
+    """
     port = free_port()
     command = [
         sys.executable,
-        "-m",
-        "odoo",
+        str(ODOO_LAUNCHER),
         "--addons-path",
         os.environ["ODOO_ADDONS_PATH"],
         "-d",
@@ -156,13 +163,22 @@ def odoo_server(database, workers=2):
         f"--db-filter=^{database}$",
         "--http-interface=127.0.0.1",
         f"--http-port={port}",
+        f"--gevent-port={free_port()}",
         f"--workers={workers}",
         "--max-cron-threads=0",
         "--log-level=warn",
         "--log-handler=py.warnings:ERROR",
+        *options,
     ]
+    environment = dict(os.environ)
+    if job_runner:
+        command.append("--load=web,queue_job")
+        default_channels = f"root:{workers},root.recurring_invoicing:{workers}"
+        environment["ODOO_QUEUE_JOB_CHANNELS"] = channels or default_channels
+    # The log goes to a file: a pipe nobody reads would block a server that logs much (killed workers...).
+    log = tempfile.TemporaryFile(mode="w+")  # noqa: SIM115 (closed when the server is stopped)
     process = subprocess.Popen(
-        command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True
+        command, stdout=subprocess.DEVNULL, stderr=log, text=True, start_new_session=True, env=environment
     )
     url = f"http://127.0.0.1:{port}"
     try:
@@ -174,7 +190,8 @@ def odoo_server(database, workers=2):
             except (requests.ConnectionError, requests.Timeout):
                 pass
             if process.poll() is not None or time.monotonic() > deadline:
-                raise AssertionError(f"the Odoo server did not start:\n{process.stderr.read()}")
+                log.seek(0)
+                raise AssertionError(f"the Odoo server did not start:\n{log.read()}")
             time.sleep(0.5)
         yield url
     finally:
@@ -184,3 +201,4 @@ def odoo_server(database, workers=2):
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
+        log.close()

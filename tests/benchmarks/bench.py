@@ -28,7 +28,12 @@ def run_once(template, addons_path, scenario, scale, profile_dir=None, autoanaly
     With profile_dir, the scenario writes a cProfile of each measurement there (see scenarios.measure).
     With autoanalyze, planner statistics are kept up to date during the run as autovacuum would."""
     database = f"{template}_run_{uuid.uuid4().hex[:6]}"
-    environment = dict(os.environ, BENCH_PROFILE=str(profile_dir)) if profile_dir else None
+    environment = dict(os.environ)
+    if profile_dir:
+        environment["BENCH_PROFILE"] = str(profile_dir)
+    if autoanalyze:
+        # For the scenarios that copy their database again (AutoAnalyze only watches this copy).
+        environment["BENCH_AUTOANALYZE"] = "1"
     admin_sql(f'CREATE DATABASE "{database}" TEMPLATE "{template}"')
     keeper = AutoAnalyze(database) if autoanalyze else None
     if keeper:

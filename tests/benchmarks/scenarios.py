@@ -25,7 +25,9 @@ from pathlib import Path
 TESTS_DIR = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(TESTS_DIR / "scripts"), str(TESTS_DIR)]
 
+import psutil
 import psycopg2
+from autoanalyze import AutoAnalyze
 from odoo_env import parse_args
 from processes import admin_sql, odoo_server
 from seeding import seed_recurring_orders
@@ -62,6 +64,18 @@ RATIOS = [
         "consumption into sale orders (server action)",
         "the same sale orders created bare (reference)",
         "none; 1.0x would be Odoo alone",
+    ),
+    (
+        "scale-out: 2 workers / 1 worker (rate; time is the inverse)",
+        "scale-out: cron + queue_job, 2 workers",
+        "scale-out: cron + queue_job, 1 worker",
+        ">= 1.67x (2 workers <= 0.6x the time of one)",
+    ),
+    (
+        "scale-out: queue_job 1 worker / cron method in one process",
+        "scale-out: cron + queue_job, 1 worker",
+        "scale-out reference: cron method, one process",
+        "~1.0x (the cost of jobs)",
     ),
     (
         "ingest in-process / COPY",
@@ -382,6 +396,134 @@ def _run_generation_workers(database, addons_path, workers):
     if any(process.returncode for process in running):
         raise RuntimeError(f"a generation worker failed: {outputs}")
     return seconds, [json.loads(output.strip().splitlines()[-1])["invoices"] for output in outputs]
+
+
+# The server's request log line of each job the runner handed to a worker ends with its SQL query count.
+RUNJOB_QUERIES = re.compile(r'"[A-Z]+ /queue_job/runjob[^"]*" 200 \S+ (\d+) ')
+
+
+@scenario
+def recurring_scale_out(env, scale, sink):
+    """10,000 monthly orders of 3 lines: the plain cron method in this process (the reference), then on
+    identical copies the cron with queue_job (recurring_orders_queue_job): its jobs run by a real server's
+    job runner on 1 and 2 prefork workers (and 4 where the machine has 4 cores)."""
+    count = scaled(10000, scale)
+    seed_recurring_orders(env, count)
+    analyze(env)
+    database = env.cr.dbname
+    addons_path = ",".join(odoo.tools.config["addons_path"])
+    env.cr.close()
+    odoo.sql_db.close_all()  # nobody may be connected to a database being copied
+    copies = {workers: f"{database}_w{workers}" for workers in (1, 2, 4) if workers <= (os.cpu_count() or 1)}
+    for copy in copies.values():
+        admin_sql(f'CREATE DATABASE "{copy}" TEMPLATE "{database}"')
+    try:
+        with Registry(database).cursor() as cr:
+            reference = api.Environment(cr, SUPERUSER_ID, {})
+            with measure(sink, "scale-out reference: cron method, one process", count, "invoices"):
+                generated = _generate_all(reference)
+        if generated != count:
+            raise RuntimeError(f"{generated} invoices generated for {count} orders")
+        for workers, copy in copies.items():
+            sink.append(_run_through_job_runner(copy, addons_path, workers, count))
+    finally:
+        for copy in copies.values():
+            admin_sql(f'DROP DATABASE IF EXISTS "{copy}" WITH (FORCE)')
+
+
+def _run_through_job_runner(database, addons_path, workers, count):
+    """The cron's planning, then its jobs on a server of `workers` workers and its job runner: wall time
+    from the planning's start to the last job done, SQL queries of the jobs (the server's request log),
+    peak RSS of each worker that ran jobs. The copy gets the benchmark's stand-in for autovacuum's analyze
+    when the run has it (bench.py watches only the scenario's own database)."""
+    keeper = AutoAnalyze(database) if os.environ.get("BENCH_AUTOANALYZE") else None
+    if keeper:
+        keeper.start()
+    try:
+        return _run_jobs_and_measure(database, addons_path, workers, count)
+    finally:
+        if keeper:
+            keeper.stop()
+
+
+def _run_jobs_and_measure(database, addons_path, workers, count):
+    with tempfile.TemporaryDirectory() as folder:
+        log_path = Path(folder) / "odoo.log"
+        options = [
+            f"--logfile={log_path}",
+            "--log-handler=werkzeug:INFO",
+            "--log-handler=odoo.addons.queue_job.jobrunner.runner:INFO",
+        ]
+        with odoo_server(database, workers=workers, job_runner=True, options=options) as url:
+            deadline = time.monotonic() + 120
+            while "database connections ready" not in log_path.read_text():
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"the job runner did not start:\n{log_path.read_text()[-3000:]}")
+                time.sleep(0.5)
+            server = [
+                process
+                for process in psutil.process_iter(["cmdline"])
+                if f"--http-port={url.rsplit(':', 1)[1]}" in (process.info["cmdline"] or [])
+            ]
+            planner = subprocess.Popen(
+                [
+                    sys.executable,
+                    str(TESTS_DIR / "scripts" / "run_recurring_cron.py"),
+                    "--database",
+                    database,
+                    "--addons-path",
+                    addons_path,
+                ],
+                stdout=subprocess.PIPE,
+                text=True,
+            )
+            peak_rss = {}
+            while True:
+                for process in server:
+                    try:
+                        rss = process.memory_info().rss / 2**20
+                    except psutil.NoSuchProcess:
+                        continue
+                    peak_rss[process.pid] = max(peak_rss.get(process.pid, 0), rss)
+                states = dict(_bench_query(database, "SELECT state, count(*) FROM queue_job GROUP BY state"))
+                if states.get("failed"):
+                    failed = _bench_query(database, "SELECT exc_info FROM queue_job WHERE state = 'failed'")
+                    raise RuntimeError(f"a job failed: {failed}")
+                if planner.poll() is not None and states.get("done") and states.keys() == {"done"}:
+                    break
+                time.sleep(0.2)
+            if planner.returncode:
+                raise RuntimeError("the planning failed")
+            started = json.loads(planner.communicate()[0].strip().splitlines()[-1])["started"]
+        queries = sum(int(match) for match in RUNJOB_QUERIES.findall(log_path.read_text()))
+    ((finished, jobs, job_workers),) = _bench_query(
+        database,
+        """SELECT extract(epoch FROM max(date_done)), count(*), array_agg(DISTINCT worker_pid)
+             FROM queue_job WHERE identity_key LIKE 'recurring_invoicing:%'""",
+    )
+    ((stored, distinct),) = _bench_query(
+        database,
+        """SELECT count(*), count(DISTINCT (recurring_order_id, recurring_period_start))
+             FROM account_move WHERE recurring_order_id IS NOT NULL AND state != 'cancel'""",
+    )
+    if not stored == distinct == count:
+        raise RuntimeError(f"{workers} workers stored {stored} invoices, {distinct} distinct periods")
+    worker_rss = [round(peak_rss.get(pid, 0)) for pid in job_workers]
+    return {
+        "name": f"scale-out: cron + queue_job, {workers} worker{'s' if workers > 1 else ''}",
+        "items": count,
+        "unit": "invoices",
+        "seconds": float(finished) - started,
+        "queries": queries,
+        "peak_rss_mb": max(worker_rss),
+        "extra": {"jobs": jobs, "peak RSS of each worker that ran jobs (MB)": worker_rss},
+    }
+
+
+def _bench_query(database, sql):
+    with psycopg2.connect(dbname=database) as connection, connection.cursor() as cr:
+        cr.execute(sql)
+        return cr.fetchall()
 
 
 # --- consumption billing --------------------------------------------------------------------------------

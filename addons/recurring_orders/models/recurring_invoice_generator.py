@@ -90,12 +90,17 @@ class RecurringInvoiceGenerator(models.AbstractModel):
     def _catch_up_limit(self):
         """Periods generated at most per order and run (system parameter ``recurring_orders.catch_up_limit``,
         default 36); a value that is not a positive integer gives the default."""
-        value = self.env["ir.config_parameter"].sudo().get_param("recurring_orders.catch_up_limit")
+        return self._positive_int_param("recurring_orders.catch_up_limit", DEFAULT_CATCH_UP_LIMIT)
+
+    @api.model
+    def _positive_int_param(self, key, default):
+        """The system parameter ``key`` as a positive integer; ``default`` when it is anything else."""
+        value = self.env["ir.config_parameter"].sudo().get_param(key)
         try:
-            limit = int(value)
+            number = int(value)
         except (TypeError, ValueError):
-            return DEFAULT_CATCH_UP_LIMIT
-        return limit if limit > 0 else DEFAULT_CATCH_UP_LIMIT
+            return default
+        return number if number > 0 else default
 
     @api.model
     def _resend_failed_sendings(self, orders, todays, batch_size, commit, exclude):

@@ -1,0 +1,1 @@
+from . import queue_job, recurring_invoice_generator, sale_order
