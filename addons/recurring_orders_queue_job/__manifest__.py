@@ -8,6 +8,7 @@
     "website": "https://github.com/usage-billing/odoo-usage-billing",
     "maintainers": ["usage-billing"],
     "development_status": "Beta",
+    "images": ["static/description/icon.png"],
     "depends": ["recurring_orders", "queue_job"],
     "data": [
         "data/queue_job_data.xml",
