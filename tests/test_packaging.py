@@ -7,8 +7,18 @@ from pathlib import Path
 
 ADDONS_DIR = Path(__file__).resolve().parent.parent / "addons"
 ADDONS = sorted(path.parent for path in ADDONS_DIR.glob("*/__manifest__.py"))
-MANIFEST_KEYS = {"name", "summary", "category", "version", "license", "author", "website", "maintainers",
-                 "images", "depends"}
+MANIFEST_KEYS = {
+    "name",
+    "summary",
+    "category",
+    "version",
+    "license",
+    "author",
+    "website",
+    "maintainers",
+    "images",
+    "depends",
+}
 
 
 def manifest(addon):

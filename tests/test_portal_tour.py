@@ -17,33 +17,67 @@ class TestPortalTour(HttpCase):
         customer = cls.env["res.partner"].create({"name": "Portal Tour Customer", "is_company": True})
         contact = cls.env["res.partner"].create({"name": "Paula Portal", "parent_id": customer.id})
         cls.portal_user = new_test_user(
-            cls.env, "portal_tour", groups="base.group_portal", partner_id=contact.id, name=contact.name,
+            cls.env,
+            "portal_tour",
+            groups="base.group_portal",
+            partner_id=contact.id,
+            name=contact.name,
         )
         product = cls.env["product.product"].create(
             {"name": "Tour Calls", "default_code": "TOUR-CALLS", "type": "service", "list_price": 0.2}
         )
         Record = cls.env["consumption.record"]
-        march = Record.create([
-            {"partner_id": customer.id, "product_id": product.id, "date": "2026-03-04", "quantity": 120,
-             "description": "Portal tour March calls"},
-            {"partner_id": contact.id, "product_id": product.id, "date": "2026-03-18", "quantity": 80,
-             "description": "Portal tour March calls"},
-        ])
-        Record.create({"partner_id": customer.id, "product_id": product.id, "date": "2026-04-02",
-                       "quantity": 40, "description": "Portal tour April calls"})
+        march = Record.create(
+            [
+                {
+                    "partner_id": customer.id,
+                    "product_id": product.id,
+                    "date": "2026-03-04",
+                    "quantity": 120,
+                    "description": "Portal tour March calls",
+                },
+                {
+                    "partner_id": contact.id,
+                    "product_id": product.id,
+                    "date": "2026-03-18",
+                    "quantity": 80,
+                    "description": "Portal tour March calls",
+                },
+            ]
+        )
+        Record.create(
+            {
+                "partner_id": customer.id,
+                "product_id": product.id,
+                "date": "2026-04-02",
+                "quantity": 40,
+                "description": "Portal tour April calls",
+            }
+        )
         # As the billing engine makes it: only the engine links records to invoice lines.
         engine_context = cls.env["consumption.billing"]._engine_context()
-        cls.invoice = cls.env["account.move"].with_context(**engine_context).create({
-            "move_type": "out_invoice",
-            "partner_id": customer.id,
-            "invoice_date": "2026-04-01",
-            "invoice_line_ids": [Command.create({
-                "product_id": product.id,
-                "quantity": 200,
-                "price_unit": 0.2,
-                "consumption_record_ids": [Command.set(march.ids)],
-            })],
-        }).with_env(cls.env)
+        cls.invoice = (
+            cls.env["account.move"]
+            .with_context(**engine_context)
+            .create(
+                {
+                    "move_type": "out_invoice",
+                    "partner_id": customer.id,
+                    "invoice_date": "2026-04-01",
+                    "invoice_line_ids": [
+                        Command.create(
+                            {
+                                "product_id": product.id,
+                                "quantity": 200,
+                                "price_unit": 0.2,
+                                "consumption_record_ids": [Command.set(march.ids)],
+                            }
+                        )
+                    ],
+                }
+            )
+            .with_env(cls.env)
+        )
         cls.invoice.action_post()
 
     def workbook_rows(self, url):

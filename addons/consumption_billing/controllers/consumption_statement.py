@@ -10,7 +10,9 @@ from ..report.consumption_statement import XLSX_MIMETYPE
 class ConsumptionStatementController(http.Controller):
     @http.route(
         "/consumption_billing/statement/<any('account.move', 'sale.order'):model>/<int:document_id>",
-        type="http", auth="user", methods=["GET"],
+        type="http",
+        auth="user",
+        methods=["GET"],
     )
     def download_consumption_statement(self, model, document_id):
         """The XLSX statement of an invoice or order, built with the user's own rights. A document that
@@ -26,7 +28,10 @@ class ConsumptionStatementController(http.Controller):
             filename, content = request.env["consumption.statement"]._build_statement(document)
         except AccessError:
             raise request.not_found() from None
-        return request.make_response(content, headers=[
-            ("Content-Type", XLSX_MIMETYPE),
-            ("Content-Disposition", content_disposition(filename)),
-        ])
+        return request.make_response(
+            content,
+            headers=[
+                ("Content-Type", XLSX_MIMETYPE),
+                ("Content-Disposition", content_disposition(filename)),
+            ],
+        )

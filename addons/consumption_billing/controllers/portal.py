@@ -29,7 +29,8 @@ class ConsumptionPortal(CustomerPortal):
         if "consumption_count" in counters:
             values["consumption_count"] = (
                 request.env["consumption.record"].search_count(self._consumption_domain(), limit=1)
-                if self._consumption_portal_enabled() else 0
+                if self._consumption_portal_enabled()
+                else 0
             )
         return values
 
@@ -39,11 +40,13 @@ class ConsumptionPortal(CustomerPortal):
 
     def _consumption_searchbar_filters(self):
         env = request.env
-        return OrderedDict([
-            ("all", {"label": env._("All"), "domain": Domain.TRUE}),
-            ("to_bill", {"label": env._("To Bill"), "domain": Domain("billed", "=", False)}),
-            ("billed", {"label": env._("Billed"), "domain": Domain("billed", "=", True)}),
-        ])
+        return OrderedDict(
+            [
+                ("all", {"label": env._("All"), "domain": Domain.TRUE}),
+                ("to_bill", {"label": env._("To Bill"), "domain": Domain("billed", "=", False)}),
+                ("billed", {"label": env._("Billed"), "domain": Domain("billed", "=", True)}),
+            ]
+        )
 
     def _consumption_searchbar_sortings(self):
         env = request.env
@@ -122,9 +125,7 @@ class ConsumptionPortal(CustomerPortal):
         user_domain = self._consumption_domain()
         months = [
             month_start
-            for (month_start,) in Record._read_group(
-                user_domain, ["date:month"], order="date:month desc"
-            )
+            for (month_start,) in Record._read_group(user_domain, ["date:month"], order="date:month desc")
         ]
         all_products = request.env["product.product"].union(
             *(product_rec for (product_rec,) in Record._read_group(user_domain, ["product_id"]))
@@ -132,28 +133,30 @@ class ConsumptionPortal(CustomerPortal):
         option_names, __ = self._consumption_names(all_products, request.env["uom.uom"])
         product_names, uom_names = self._consumption_names(records.product_id, records.uom_id)
         values = self._prepare_portal_layout_values()
-        values.update({
-            "page_name": "consumption",
-            "default_url": "/my/consumption",
-            "records": records,
-            "product_names": product_names,
-            "uom_names": uom_names,
-            "invoices": self._consumption_invoices(records),
-            "totals": self._consumption_totals(domain),
-            "pager": pager,
-            "searchbar_filters": filters,
-            "filterby": filterby,
-            "searchbar_sortings": sortings,
-            "sortby": sortby,
-            "month": month,
-            "month_options": [
-                (month.strftime("%Y-%m"), format_date(request.env, month, date_format="MMMM yyyy"))
-                for month in months
-            ],
-            "product": product,
-            "product_options": sorted(option_names.items(), key=lambda item: item[1]),
-            "export_url": "/my/consumption/export",
-        })
+        values.update(
+            {
+                "page_name": "consumption",
+                "default_url": "/my/consumption",
+                "records": records,
+                "product_names": product_names,
+                "uom_names": uom_names,
+                "invoices": self._consumption_invoices(records),
+                "totals": self._consumption_totals(domain),
+                "pager": pager,
+                "searchbar_filters": filters,
+                "filterby": filterby,
+                "searchbar_sortings": sortings,
+                "sortby": sortby,
+                "month": month,
+                "month_options": [
+                    (month.strftime("%Y-%m"), format_date(request.env, month, date_format="MMMM yyyy"))
+                    for month in months
+                ],
+                "product": product,
+                "product_options": sorted(option_names.items(), key=lambda item: item[1]),
+                "export_url": "/my/consumption/export",
+            }
+        )
         return values
 
     # Not readonly: the invoice links may create the invoices' access tokens.
@@ -176,22 +179,28 @@ class ConsumptionPortal(CustomerPortal):
         records = env["consumption.record"].search(domain)
         product_names, uom_names = self._consumption_names(records.product_id, records.uom_id)
         invoices = self._consumption_invoices(records)
-        rows = [{
-            "date": record.date,
-            "customer": record.partner_id.display_name,
-            "product": product_names[record.product_id.id],
-            "description": record.description or "",
-            "quantity": record.quantity,
-            "uom": uom_names[record.uom_id.id],
-            "status": env._("Billed") if record.billed else env._("To Bill"),
-            "invoice": record.invoice_id.name if record.invoice_id in invoices else "",
-        } for record in records]
+        rows = [
+            {
+                "date": record.date,
+                "customer": record.partner_id.display_name,
+                "product": product_names[record.product_id.id],
+                "description": record.description or "",
+                "quantity": record.quantity,
+                "uom": uom_names[record.uom_id.id],
+                "status": env._("Billed") if record.billed else env._("To Bill"),
+                "invoice": record.invoice_id.name if record.invoice_id in invoices else "",
+            }
+            for record in records
+        ]
         content = env["consumption.list.xlsx"]._render_xlsx(rows, self._consumption_totals(domain))
         filename = env._("Consumption %(date)s.xlsx", date=fields.Date.context_today(env.user).isoformat())
-        return request.make_response(content, headers=[
-            ("Content-Type", XLSX_MIMETYPE),
-            ("Content-Disposition", content_disposition(filename)),
-        ])
+        return request.make_response(
+            content,
+            headers=[
+                ("Content-Type", XLSX_MIMETYPE),
+                ("Content-Disposition", content_disposition(filename)),
+            ],
+        )
 
     # ------------------------------------------------------------
     # Consumption statements of portal documents
@@ -214,10 +223,13 @@ class ConsumptionPortal(CustomerPortal):
             filename, content = document_sudo.env["consumption.statement"]._build_statement(document_sudo)
         except (AccessError, MissingError, UserError):
             raise request.not_found() from None
-        return request.make_response(content, headers=[
-            ("Content-Type", XLSX_MIMETYPE),
-            ("Content-Disposition", content_disposition(filename)),
-        ])
+        return request.make_response(
+            content,
+            headers=[
+                ("Content-Type", XLSX_MIMETYPE),
+                ("Content-Disposition", content_disposition(filename)),
+            ],
+        )
 
     @http.route("/my/invoices/<int:invoice_id>/statement", type="http", auth="public", methods=["GET"])
     def portal_invoice_consumption_statement(self, invoice_id, access_token=None, **kw):

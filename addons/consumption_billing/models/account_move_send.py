@@ -27,19 +27,25 @@ class AccountMoveSend(models.AbstractModel):
         )
 
     @api.model
-    def _get_placeholder_mail_attachments_data(self, move, invoice_edi_format=None, extra_edis=None,
-                                               pdf_report=None):
+    def _get_placeholder_mail_attachments_data(
+        self, move, invoice_edi_format=None, extra_edis=None, pdf_report=None
+    ):
         placeholders = super()._get_placeholder_mail_attachments_data(
-            move, invoice_edi_format=invoice_edi_format, extra_edis=extra_edis, pdf_report=pdf_report,
+            move,
+            invoice_edi_format=invoice_edi_format,
+            extra_edis=extra_edis,
+            pdf_report=pdf_report,
         )
         if self._sends_consumption_statement(move):
             filename = self.env["consumption.statement"]._statement_filename(move)
-            placeholders.append({
-                "id": f"placeholder_{filename}",
-                "name": filename,
-                "mimetype": XLSX_MIMETYPE,
-                "placeholder": True,
-            })
+            placeholders.append(
+                {
+                    "id": f"placeholder_{filename}",
+                    "name": filename,
+                    "mimetype": XLSX_MIMETYPE,
+                    "placeholder": True,
+                }
+            )
         return placeholders
 
     @api.model

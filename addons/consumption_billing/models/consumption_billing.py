@@ -365,9 +365,7 @@ class ConsumptionBilling(models.AbstractModel):
             product: product.product_tmpl_id.get_product_accounts(fiscal_pos=fiscal_position)["income"]
             for product in products
         }
-        archived = {
-            product: account for product, account in income.items() if account and not account.active
-        }
+        archived = {product: account for product, account in income.items() if account and not account.active}
         if archived:
             raise UserError(
                 self.env._(

@@ -443,18 +443,14 @@ class ConsumptionRecord(models.Model):
             "%(fields)s of a consumption record are set by billing only (adding consumption to an invoice "
             "or an order, posting, resetting or cancelling the document): they cannot be written "
             "directly. To keep a record out of billing, tick Billed.",
-            fields=", ".join(
-                sorted(self._fields[fname]._description_string(self.env) for fname in fnames)
-            ),
+            fields=", ".join(sorted(self._fields[fname]._description_string(self.env) for fname in fnames)),
         )
 
     def _check_no_engine_links(self):
         linked = self.filtered(lambda record: record.invoice_line_id or record.sale_line_id)
         if linked:
             raise UserError(
-                self._engine_fields_message(
-                    [fname for fname in ENGINE_FIELDS if any(linked.mapped(fname))]
-                )
+                self._engine_fields_message([fname for fname in ENGINE_FIELDS if any(linked.mapped(fname))])
             )
 
     def _check_link_companies(self, vals):
@@ -466,8 +462,9 @@ class ConsumptionRecord(models.Model):
             document = self.env[self._fields[fname].comodel_name].sudo().browse(vals[fname])
             company = self.company_id.browse(vals["company_id"]) if vals.get("company_id") else None
             wrong = self.sudo().filtered(
-                lambda record, company=company, document=document: (company or record.company_id)
-                != document.company_id
+                lambda record, company=company, document=document: (
+                    (company or record.company_id) != document.company_id
+                )
             )
             if wrong:
                 raise UserError(
@@ -543,11 +540,10 @@ class ConsumptionRecord(models.Model):
                     "the document, or delete or cancel the document first.",
                     record=record.display_name,
                     document=(record.invoice_line_id.move_id or record.sale_line_id.order_id).display_name,
-                    action=self.env._("delete it")
-                    if vals is None
-                    else self.env._("edit its billing fields"),
+                    action=self.env._("delete it") if vals is None else self.env._("edit its billing fields"),
                 )
             )
+
     @api.onchange("invoice_id")
     def _onchange_invoice_id(self):
         if self.invoice_id:

@@ -18,8 +18,12 @@ class SaleOrderLine(models.Model):
         the same description as the order line."""
         values = super()._prepare_invoice_line(**optional_values)
         # sudo: whoever invoices the order (a salesperson) hands its consumption over to the invoice.
-        records = self.sudo().with_context(active_test=False).consumption_record_ids.filtered(
-            lambda record: not record.invoice_line_id and record.company_id == self.company_id
+        records = (
+            self.sudo()
+            .with_context(active_test=False)
+            .consumption_record_ids.filtered(
+                lambda record: not record.invoice_line_id and record.company_id == self.company_id
+            )
         )
         if records and values.get("display_type") == "product":
             values["consumption_record_ids"] = [Command.set(records.ids)]

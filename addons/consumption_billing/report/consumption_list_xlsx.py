@@ -34,8 +34,14 @@ class ConsumptionListXlsx(models.AbstractModel):
         total_text = workbook.add_format({"bold": True, "top": 1})
         total_quantity = workbook.add_format({"bold": True, "top": 1, "num_format": quantity_format})
         columns = (
-            env._("Date"), env._("Customer"), env._("Product"), env._("Description"),
-            env._("Quantity"), env._("Unit"), env._("Status"), env._("Invoice"),
+            env._("Date"),
+            env._("Customer"),
+            env._("Product"),
+            env._("Description"),
+            env._("Quantity"),
+            env._("Unit"),
+            env._("Status"),
+            env._("Invoice"),
         )
         for col, title in enumerate(columns):
             sheet.write_string(0, col, title, header_number if col == 4 else header)

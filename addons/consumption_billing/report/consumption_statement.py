@@ -18,8 +18,17 @@ DOCUMENT_LINKS = {
 
 # strftime directives of res.lang.date_format and their Excel number-format equivalents.
 EXCEL_DATE_CODES = {
-    "%d": "dd", "%-d": "d", "%e": "d", "%m": "mm", "%-m": "m", "%Y": "yyyy", "%y": "yy",
-    "%b": "mmm", "%B": "mmmm", "%a": "ddd", "%A": "dddd",
+    "%d": "dd",
+    "%-d": "d",
+    "%e": "d",
+    "%m": "mm",
+    "%-m": "m",
+    "%Y": "yyyy",
+    "%y": "yy",
+    "%b": "mmm",
+    "%B": "mmmm",
+    "%a": "ddd",
+    "%A": "dddd",
 }
 EXCEL_DATE_SEPARATORS = set("/-., ")
 
@@ -84,9 +93,13 @@ class ConsumptionStatement(models.AbstractModel):
         if not documents:
             return set()
         record_field, parent_field = DOCUMENT_LINKS[documents._name]
-        groups = self.env["consumption.record"].with_context(active_test=False)._read_group(
-            [(f"{record_field}.{parent_field}", "in", documents.ids)],
-            [f"{record_field}.{parent_field}"],
+        groups = (
+            self.env["consumption.record"]
+            .with_context(active_test=False)
+            ._read_group(
+                [(f"{record_field}.{parent_field}", "in", documents.ids)],
+                [f"{record_field}.{parent_field}"],
+            )
         )
         return {document.id for (document,) in groups}
 
@@ -130,10 +143,12 @@ class ConsumptionStatement(models.AbstractModel):
         """
         records = self._consumption_records(document)
         if not records:
-            raise UserError(self.env._(
-                "%(document)s carries no consumption: there is no consumption statement to produce.",
-                document=document.display_name,
-            ))
+            raise UserError(
+                self.env._(
+                    "%(document)s carries no consumption: there is no consumption statement to produce.",
+                    document=document.display_name,
+                )
+            )
         lang = self._statement_lang(document)
         env = self.with_context(lang=lang).env
         document = document.with_env(env)
@@ -141,9 +156,7 @@ class ConsumptionStatement(models.AbstractModel):
         record_field = DOCUMENT_LINKS[document._name][0]
         currency = document.currency_id
         quantity_digits = env["decimal.precision"].precision_get("Product Unit")
-        source_labels = dict(
-            env["account.move.line"]._fields["price_source"]._description_selection(env)
-        )
+        source_labels = dict(env["account.move.line"]._fields["price_source"]._description_selection(env))
         records_by_line = records.grouped(record_field)
         lines = records.mapped(record_field).sorted(lambda line: (line.sequence, line.id))
         sections = []
@@ -168,33 +181,39 @@ class ConsumptionStatement(models.AbstractModel):
                         unit=record.uom_id.name,
                     )
                     description = f"{description} ({recorded})" if description else recorded
-                rows.append({
-                    **common,
-                    "date": record.date,
-                    "description": description,
-                    "quantity": quantity,
-                    "amount": currency.round(quantity * net_price),
-                })
+                rows.append(
+                    {
+                        **common,
+                        "date": record.date,
+                        "description": description,
+                        "quantity": quantity,
+                        "amount": currency.round(quantity * net_price),
+                    }
+                )
             line_quantity = self._line_quantity(line)
             billed_quantity = sum(row["quantity"] for row in rows)
             residual = currency.round(line.price_subtotal - sum(row["amount"] for row in rows))
             if float_compare(billed_quantity, line_quantity, precision_digits=quantity_digits):
-                rows.append({
-                    **common,
-                    "date": False,
-                    "description": env._("Adjustment: the line's quantity differs from its records"),
-                    "quantity": line_quantity - billed_quantity,
-                    "amount": residual,
-                })
+                rows.append(
+                    {
+                        **common,
+                        "date": False,
+                        "description": env._("Adjustment: the line's quantity differs from its records"),
+                        "quantity": line_quantity - billed_quantity,
+                        "amount": residual,
+                    }
+                )
             elif residual:
                 rows[-1]["amount"] = currency.round(rows[-1]["amount"] + residual)
-            sections.append({
-                **common,
-                "name": " ".join((line.name or common["product"]).split()),
-                "quantity": line_quantity,
-                "subtotal": line.price_subtotal,
-                "rows": rows,
-            })
+            sections.append(
+                {
+                    **common,
+                    "name": " ".join((line.name or common["product"]).split()),
+                    "quantity": line_quantity,
+                    "subtotal": line.price_subtotal,
+                    "rows": rows,
+                }
+            )
         return {
             "lang": lang,
             "company": document.company_id.name,
@@ -281,9 +300,14 @@ class ConsumptionStatement(models.AbstractModel):
                 sheet.write_string(row, 1, value)
 
         columns = [
-            (env._("Date"), False), (env._("Product"), False), (env._("Description"), False),
-            (env._("Quantity"), True), (env._("Unit"), False), (env._("Rate"), True),
-            (env._("Source"), False), (env._("Amount"), True),
+            (env._("Date"), False),
+            (env._("Product"), False),
+            (env._("Description"), False),
+            (env._("Quantity"), True),
+            (env._("Unit"), False),
+            (env._("Rate"), True),
+            (env._("Source"), False),
+            (env._("Amount"), True),
         ]
         table_top = HEADER_ROWS
         for col, (title, numeric) in enumerate(columns):

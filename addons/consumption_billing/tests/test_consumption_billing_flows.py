@@ -411,7 +411,9 @@ class TestConsumptionBillingFlows(ConsumptionCase):
                 {"partner_ids": [Command.set(self.customer.ids)]}
             )
         with self.assertRaisesRegex(AccessError, message):
-            self.env["consumption.order.wizard"].with_user(self.salesman)._action_open_for_partners(self.customer)
+            self.env["consumption.order.wizard"].with_user(self.salesman)._action_open_for_partners(
+                self.customer
+            )
         invoice = self.draft_invoice()
         with self.assertRaisesRegex(AccessError, message):
             invoice.with_user(self.salesman).action_add_consumption()

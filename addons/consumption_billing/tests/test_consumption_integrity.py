@@ -176,7 +176,9 @@ class TestConsumptionIntegrity(ConsumptionCase):
             ):
                 record.write({"invoice_id": invoice.id})
         with self.assertRaisesRegex(UserError, "posted customer"):
-            self.Record.with_user(self.accountant).create(self.record_values(invoice_id=self.draft_invoice.id))
+            self.Record.with_user(self.accountant).create(
+                self.record_values(invoice_id=self.draft_invoice.id)
+            )
         with self.assertRaises(UserError):  # not even readable from company B
             self._record_b().write({"invoice_id": posted.id})
 

@@ -98,8 +98,15 @@ class TestConsumptionIntegrityApi(HttpCase):
             self.user_a,
             "consumption.record",
             "ingest",
-            rows=[{"partner": "INT-CUST", "product": "INT-CALLS", "date": "2026-03-02", "quantity": 3,
-                   "external_ref": "INT-CTX"}],
+            rows=[
+                {
+                    "partner": "INT-CUST",
+                    "product": "INT-CALLS",
+                    "date": "2026-03-02",
+                    "quantity": 3,
+                    "external_ref": "INT-CTX",
+                }
+            ],
             context={
                 "default_billed": True,
                 "default_invoice_id": posted.id,
@@ -151,8 +158,12 @@ class TestConsumptionIntegrityApi(HttpCase):
 
     @mute_logger("odoo.http")
     def test_internal_helpers_are_not_callable(self):
-        request = {"partner_id": self.customer.id, "company_id": self.company.id,
-                   "date_from": "2026-03-01", "date_to": "2026-03-31"}
+        request = {
+            "partner_id": self.customer.id,
+            "company_id": self.company.id,
+            "date_from": "2026-03-01",
+            "date_to": "2026-03-31",
+        }
         for model, method, payload in (
             ("consumption.billing", "prepare_billing", {"requests": [request]}),
             ("consumption.billing", "invoice_line_values", {"billing_line": {}}),

@@ -274,19 +274,23 @@ class TestConsumptionRecord(ConsumptionCase):
         record = self.Record.create(self.record_values())
         # As the billing engine creates it: only the engine links records to lines.
         engine_context = self.env["consumption.billing"]._engine_context()
-        order = self.env["sale.order"].with_context(**engine_context).create(
-            {
-                "partner_id": self.customer.id,
-                "order_line": [
-                    Command.create(
-                        {
-                            "product_id": self.phone.id,
-                            "product_uom_qty": 10,
-                            "consumption_record_ids": [Command.set(record.ids)],
-                        }
-                    )
-                ],
-            }
+        order = (
+            self.env["sale.order"]
+            .with_context(**engine_context)
+            .create(
+                {
+                    "partner_id": self.customer.id,
+                    "order_line": [
+                        Command.create(
+                            {
+                                "product_id": self.phone.id,
+                                "product_uom_qty": 10,
+                                "consumption_record_ids": [Command.set(record.ids)],
+                            }
+                        )
+                    ],
+                }
+            )
         )
         self.assertEqual(record.sale_line_id, order.order_line)
         self.assertEqual(order.order_line.consumption_record_ids, record)

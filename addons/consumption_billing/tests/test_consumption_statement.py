@@ -25,67 +25,96 @@ class StatementCase(ConsumptionCase):
         cls.customer.email = "billing@alpha.example.com"
         # Phone units at 0.13 less 10%: 0.117 a unit. Rows round to 0.59, 0.59, 0.70 (a pack of 6) and
         # 0.59 = 2.47 while the line's 21 units make 2.457 = 2.46: the last row carries the -0.01.
-        cls.phone_records = cls.Record.create([
-            cls.record_values(date="2026-03-03", quantity=5, description="Calls Brussels"),
-            cls.record_values(date="2026-03-10", quantity=5, description="Calls Paris"),
-            cls.record_values(date="2026-03-20", quantity=1, uom_id=cls.pack.id, description="SMS bundle"),
-            cls.record_values(
-                date="2026-03-25", quantity=5, external_ref="CDR-0325", partner_id=cls.contact.id,
-            ),
-        ])
-        cls.bank_records = cls.Record.create([
-            cls.record_values(product_id=cls.bank.id, date="2026-03-01", quantity=1, rate=2.5),
-            cls.record_values(product_id=cls.bank.id, date="2026-03-31", quantity=3),
-        ])
+        cls.phone_records = cls.Record.create(
+            [
+                cls.record_values(date="2026-03-03", quantity=5, description="Calls Brussels"),
+                cls.record_values(date="2026-03-10", quantity=5, description="Calls Paris"),
+                cls.record_values(
+                    date="2026-03-20", quantity=1, uom_id=cls.pack.id, description="SMS bundle"
+                ),
+                cls.record_values(
+                    date="2026-03-25",
+                    quantity=5,
+                    external_ref="CDR-0325",
+                    partner_id=cls.contact.id,
+                ),
+            ]
+        )
+        cls.bank_records = cls.Record.create(
+            [
+                cls.record_values(product_id=cls.bank.id, date="2026-03-01", quantity=1, rate=2.5),
+                cls.record_values(product_id=cls.bank.id, date="2026-03-31", quantity=3),
+            ]
+        )
         # Documents as the billing engine makes them: only the engine links records and sets price sources.
         engine_context = cls.env["consumption.billing"]._engine_context()
-        cls.invoice = cls.env["account.move"].with_context(**engine_context).create({
-            "move_type": "out_invoice",
-            "partner_id": cls.customer.id,
-            "invoice_date": "2026-04-01",
-            "invoice_line_ids": [
-                Command.create({
-                    "product_id": cls.phone.id,
-                    "name": "Phone units, March 2026 (4 records)",
-                    "quantity": 21,
-                    "price_unit": 0.13,
-                    "discount": 10,
-                    "price_source": "pricelist",
-                    "consumption_record_ids": [Command.set(cls.phone_records.ids)],
-                }),
-                Command.create({
-                    "product_id": cls.bank.id,
-                    "name": "Bank charges, March 2026 (2 records)",
-                    "quantity": 4,
-                    "price_unit": 2.5,
-                    "price_source": "explicit",
-                    "consumption_record_ids": [Command.set(cls.bank_records.ids)],
-                }),
-                Command.create({"name": "Set-up fee", "quantity": 1, "price_unit": 50.0}),
-            ],
-        })
+        cls.invoice = (
+            cls.env["account.move"]
+            .with_context(**engine_context)
+            .create(
+                {
+                    "move_type": "out_invoice",
+                    "partner_id": cls.customer.id,
+                    "invoice_date": "2026-04-01",
+                    "invoice_line_ids": [
+                        Command.create(
+                            {
+                                "product_id": cls.phone.id,
+                                "name": "Phone units, March 2026 (4 records)",
+                                "quantity": 21,
+                                "price_unit": 0.13,
+                                "discount": 10,
+                                "price_source": "pricelist",
+                                "consumption_record_ids": [Command.set(cls.phone_records.ids)],
+                            }
+                        ),
+                        Command.create(
+                            {
+                                "product_id": cls.bank.id,
+                                "name": "Bank charges, March 2026 (2 records)",
+                                "quantity": 4,
+                                "price_unit": 2.5,
+                                "price_source": "explicit",
+                                "consumption_record_ids": [Command.set(cls.bank_records.ids)],
+                            }
+                        ),
+                        Command.create({"name": "Set-up fee", "quantity": 1, "price_unit": 50.0}),
+                    ],
+                }
+            )
+        )
         cls.invoice = cls.invoice.with_env(cls.env)
         cls.phone_line, cls.bank_line, cls.fee_line = cls.invoice.invoice_line_ids.sorted("sequence")
-        cls.order_records = cls.Record.create([
-            cls.record_values(partner_id=cls.customer_b.id, date="2026-02-05", quantity=10),
-            cls.record_values(partner_id=cls.customer_b.id, date="2026-02-14", quantity=20),
-            cls.record_values(partner_id=cls.customer_b.id, date="2026-02-27", quantity=30),
-        ])
-        cls.order = cls.env["sale.order"].with_context(**engine_context).create({
-            "partner_id": cls.customer_b.id,
-            "date_order": "2026-03-01 10:00:00",
-            "user_id": cls.salesman.id,
-            "order_line": [
-                Command.create({
-                    "product_id": cls.phone.id,
-                    "name": "Phone units, February 2026 (3 records)",
-                    "product_uom_qty": 60,
-                    "price_unit": 0.10,
-                    "price_source": "catalog",
-                    "consumption_record_ids": [Command.set(cls.order_records.ids)],
-                }),
-            ],
-        })
+        cls.order_records = cls.Record.create(
+            [
+                cls.record_values(partner_id=cls.customer_b.id, date="2026-02-05", quantity=10),
+                cls.record_values(partner_id=cls.customer_b.id, date="2026-02-14", quantity=20),
+                cls.record_values(partner_id=cls.customer_b.id, date="2026-02-27", quantity=30),
+            ]
+        )
+        cls.order = (
+            cls.env["sale.order"]
+            .with_context(**engine_context)
+            .create(
+                {
+                    "partner_id": cls.customer_b.id,
+                    "date_order": "2026-03-01 10:00:00",
+                    "user_id": cls.salesman.id,
+                    "order_line": [
+                        Command.create(
+                            {
+                                "product_id": cls.phone.id,
+                                "name": "Phone units, February 2026 (3 records)",
+                                "product_uom_qty": 60,
+                                "price_unit": 0.10,
+                                "price_source": "catalog",
+                                "consumption_record_ids": [Command.set(cls.order_records.ids)],
+                            }
+                        ),
+                    ],
+                }
+            )
+        )
         cls.order = cls.order.with_env(cls.env)
 
     def read_statement(self, document, user=None):
@@ -134,8 +163,11 @@ class TestConsumptionStatement(StatementCase):
                 (datetime.date(2026, 3, 3), "[T-PHONE] Phone units", "Calls Brussels", 5, "Units"),
                 (datetime.date(2026, 3, 10), "[T-PHONE] Phone units", "Calls Paris", 5, "Units"),
                 (
-                    datetime.date(2026, 3, 20), "[T-PHONE] Phone units",
-                    "SMS bundle (recorded as 1.00 Pack of 6)", 6, "Units",
+                    datetime.date(2026, 3, 20),
+                    "[T-PHONE] Phone units",
+                    "SMS bundle (recorded as 1.00 Pack of 6)",
+                    6,
+                    "Units",
                 ),
                 (datetime.date(2026, 3, 25), "[T-PHONE] Phone units", "CDR-0325", 5, "Units"),
                 (datetime.date(2026, 3, 1), "[T-BANK] Bank charges", "", 1, "Units"),
@@ -257,9 +289,7 @@ class TestConsumptionStatement(StatementCase):
         documents = self.invoice | other_invoice
         self.assertEqual(documents.mapped("consumption_record_count"), [len(invoice_records), 0])
         self.assertEqual(self.order.consumption_record_count, len(order_records))
-        self.assertEqual(
-            records(self.invoice.action_view_consumption_records()["domain"]), invoice_records
-        )
+        self.assertEqual(records(self.invoice.action_view_consumption_records()["domain"]), invoice_records)
         self.assertEqual(records(self.order.action_view_consumption_records()["domain"]), order_records)
         self.assertEqual(
             self.invoice.action_consumption_statement()["url"],
@@ -284,8 +314,11 @@ class TestConsumptionStatementAccess(StatementCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.accountant = new_test_user(
-            cls.env, "stmt_accountant", groups="account.group_account_invoice",
-            company_id=cls.company.id, company_ids=[Command.set(cls.company.ids)],
+            cls.env,
+            "stmt_accountant",
+            groups="account.group_account_invoice",
+            company_id=cls.company.id,
+            company_ids=[Command.set(cls.company.ids)],
         )
 
     def test_invoicing_user_reads_the_statement(self):
@@ -316,12 +349,14 @@ class TestConsumptionStatementAccess(StatementCase):
         self.phone_line.with_context(**self.env["consumption.billing"]._engine_context()).write(
             {"consumption_record_ids": [Command.link(hidden.id)]}
         )
-        self.env["ir.rule"].create({
-            "name": "Accountants do not read confidential consumption",
-            "model_id": self.env.ref("consumption_billing.model_consumption_record").id,
-            "groups": [Command.link(self.env.ref("account.group_account_invoice").id)],
-            "domain_force": "[('description', '!=', 'Confidential')]",
-        })
+        self.env["ir.rule"].create(
+            {
+                "name": "Accountants do not read confidential consumption",
+                "model_id": self.env.ref("consumption_billing.model_consumption_record").id,
+                "groups": [Command.link(self.env.ref("account.group_account_invoice").id)],
+                "domain_force": "[('description', '!=', 'Confidential')]",
+            }
+        )
         self.assertTrue(self.invoice.with_user(self.accountant).has_access("read"))
         with self.assertRaises(AccessError):
             self.read_statement(self.invoice, user=self.accountant)
@@ -349,7 +384,8 @@ class TestConsumptionStatementEmail(StatementCase):
 
     def placeholder_names(self):
         return [
-            attachment["name"] for attachment in self.Send._get_default_mail_attachments_widget(
+            attachment["name"]
+            for attachment in self.Send._get_default_mail_attachments_widget(
                 self.invoice, self.Send._get_default_mail_template_id(self.invoice)
             )
         ]
@@ -391,9 +427,14 @@ class TestConsumptionStatementEmail(StatementCase):
 
     def test_sending_wizard_emails_the_statement(self):
         self.company.consumption_statement_on_invoice_email = True
-        wizard = self.env["account.move.send.wizard"].with_context(
-            active_model="account.move", active_ids=self.invoice.ids,
-        ).create({})
+        wizard = (
+            self.env["account.move.send.wizard"]
+            .with_context(
+                active_model="account.move",
+                active_ids=self.invoice.ids,
+            )
+            .create({})
+        )
         self.assertIn(self.filename, [attachment["name"] for attachment in wizard.mail_attachments_widget])
         wizard.action_send_and_print()
         message = self.invoice.message_ids.filtered(lambda m: m.message_type == "comment")[:1]
@@ -407,8 +448,11 @@ class TestConsumptionStatementDownload(HttpCase, StatementCase):
     def test_download_with_and_without_rights(self):
         self.invoice.action_post()
         accountant = new_test_user(
-            self.env, "stmt_http_accountant", groups="account.group_account_invoice",
-            company_id=self.company.id, company_ids=[Command.set(self.company.ids)],
+            self.env,
+            "stmt_http_accountant",
+            groups="account.group_account_invoice",
+            company_id=self.company.id,
+            company_ids=[Command.set(self.company.ids)],
         )
         self.authenticate(accountant.login, accountant.login)
         response = self.url_open(f"/consumption_billing/statement/account.move/{self.invoice.id}")
@@ -425,8 +469,11 @@ class TestConsumptionStatementDownload(HttpCase, StatementCase):
         response = self.url_open(f"/consumption_billing/statement/res.partner/{self.customer.id}")
         self.assertEqual(response.status_code, 404)
         user_b = new_test_user(
-            self.env, "stmt_http_accountant_b", groups="account.group_account_invoice",
-            company_id=self.other_company.id, company_ids=[Command.set(self.other_company.ids)],
+            self.env,
+            "stmt_http_accountant_b",
+            groups="account.group_account_invoice",
+            company_id=self.other_company.id,
+            company_ids=[Command.set(self.other_company.ids)],
         )
         self.authenticate(user_b.login, user_b.login)
         unreadable = self.url_open(f"/consumption_billing/statement/account.move/{self.invoice.id}")
@@ -458,7 +505,9 @@ class TestConsumptionStatementDownload(HttpCase, StatementCase):
         for invoice, expected in ((self.invoice, "1"), (other_invoice, "0")):
             self.browser_js(
                 f"/odoo/action-account.action_move_out_invoice_type/{invoice.id}",
-                check_button.replace("EXPECTED", expected), login="admin", timeout=120,
+                check_button.replace("EXPECTED", expected),
+                login="admin",
+                timeout=120,
             )
 
 
@@ -477,16 +526,18 @@ class TestConsumptionStatementOfBilledConsumption(ConsumptionCase):
         # Phone: 7 + 6 (a pack) + 3 units, all at the highest rate, the own 0.14 (> catalog 0.10): 2.24.
         # Power: 3 x 1.35 kWh at 0.25 rounds to 0.34 a row (1.02) while the line's 4.05 kWh make 1.01.
         # Bank: 3 units at the catalog 2.00.
-        cls.march = cls.Record.create([
-            cls.record_values(date="2026-03-02", quantity=7, description="Mobiles"),
-            cls.record_values(date="2026-03-09", quantity=1, uom_id=cls.pack.id),
-            cls.record_values(date="2026-03-20", quantity=3, rate=0.14, partner_id=cls.contact.id),
-            *(
-                cls.record_values(product_id=cls.power.id, date=day, quantity=1.35, uom_id=cls.kwh.id)
-                for day in ("2026-03-05", "2026-03-12", "2026-03-19")
-            ),
-            cls.record_values(product_id=cls.bank.id, date="2026-03-15", quantity=3),
-        ])
+        cls.march = cls.Record.create(
+            [
+                cls.record_values(date="2026-03-02", quantity=7, description="Mobiles"),
+                cls.record_values(date="2026-03-09", quantity=1, uom_id=cls.pack.id),
+                cls.record_values(date="2026-03-20", quantity=3, rate=0.14, partner_id=cls.contact.id),
+                *(
+                    cls.record_values(product_id=cls.power.id, date=day, quantity=1.35, uom_id=cls.kwh.id)
+                    for day in ("2026-03-05", "2026-03-12", "2026-03-19")
+                ),
+                cls.record_values(product_id=cls.bank.id, date="2026-03-15", quantity=3),
+            ]
+        )
         cls.april = cls.Record.create(cls.record_values(date="2026-04-02", quantity=999))
 
     def statement(self, document):
@@ -552,11 +603,13 @@ class TestConsumptionStatementOfBilledConsumption(ConsumptionCase):
         self.assertEqual(invoice.amount_untaxed, 9.25)
 
     def test_order_billed_by_the_order_wizard_then_invoiced_by_odoo(self):
-        wizard = self.env["consumption.order.wizard"].create({
-            "partner_ids": [Command.set(self.customer.ids)],
-            "date_from": "2026-03-01",
-            "date_to": "2026-03-31",
-        })
+        wizard = self.env["consumption.order.wizard"].create(
+            {
+                "partner_ids": [Command.set(self.customer.ids)],
+                "date_from": "2026-03-01",
+                "date_to": "2026-03-31",
+            }
+        )
         order = self.env["sale.order"].browse(wizard.action_create_orders()["params"]["next"]["res_id"])
         self.assertEqual(self.march.sale_line_id.order_id, order)
         self.assertTrue(order.has_consumption)

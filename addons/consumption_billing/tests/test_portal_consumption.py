@@ -32,10 +32,12 @@ class PortalConsumptionCase(HttpCase, ConsumptionCase):
         cls.holding_portal = cls._portal_user("holding_portal", cls.holding_contact)
         cls.subsidiary_portal = cls._portal_user("subsidiary_portal", cls.subsidiary)
         values = cls.record_values
-        cls.alpha_march = cls.Record.create([
-            values(date="2026-03-05", quantity=10, description="CONS-A1"),
-            values(date="2026-03-20", quantity=5, partner_id=cls.contact.id, description="CONS-A2"),
-        ])
+        cls.alpha_march = cls.Record.create(
+            [
+                values(date="2026-03-05", quantity=10, description="CONS-A1"),
+                values(date="2026-03-20", quantity=5, partner_id=cls.contact.id, description="CONS-A2"),
+            ]
+        )
         cls.alpha_april = cls.Record.create(
             values(date="2026-04-02", quantity=2, product_id=cls.bank.id, description="CONS-A3")
         )
@@ -45,48 +47,87 @@ class PortalConsumptionCase(HttpCase, ConsumptionCase):
         cls.beta_record = cls.Record.create(
             values(date="2026-03-10", quantity=7, partner_id=cls.customer_b.id, description="CONS-B1")
         )
-        cls.holding_records = cls.Record.create([
-            values(date="2026-03-08", quantity=100, product_id=cls.power.id, partner_id=cls.holding.id,
-                   description="CONS-H1"),
-            values(date="2026-03-09", quantity=50, product_id=cls.power.id, partner_id=cls.subsidiary.id,
-                   description="CONS-S1"),
-        ])
+        cls.holding_records = cls.Record.create(
+            [
+                values(
+                    date="2026-03-08",
+                    quantity=100,
+                    product_id=cls.power.id,
+                    partner_id=cls.holding.id,
+                    description="CONS-H1",
+                ),
+                values(
+                    date="2026-03-09",
+                    quantity=50,
+                    product_id=cls.power.id,
+                    partner_id=cls.subsidiary.id,
+                    description="CONS-S1",
+                ),
+            ]
+        )
         cls.alpha_invoice = cls._invoice(cls.customer, cls.phone, cls.alpha_march, 15)
         cls.beta_invoice = cls._invoice(cls.customer_b, cls.phone, cls.beta_record, 7)
         # Documents as the billing engine makes them: only the engine links records to their lines.
         engine_context = cls.env["consumption.billing"]._engine_context()
-        cls.alpha_order = cls.env["sale.order"].with_context(**engine_context).create({
-            "partner_id": cls.customer.id,
-            "order_line": [Command.create({
-                "product_id": cls.bank.id,
-                "product_uom_qty": 2,
-                "price_unit": 2.0,
-                "consumption_record_ids": [Command.set(cls.alpha_april.ids)],
-            })],
-        }).with_env(cls.env)
+        cls.alpha_order = (
+            cls.env["sale.order"]
+            .with_context(**engine_context)
+            .create(
+                {
+                    "partner_id": cls.customer.id,
+                    "order_line": [
+                        Command.create(
+                            {
+                                "product_id": cls.bank.id,
+                                "product_uom_qty": 2,
+                                "price_unit": 2.0,
+                                "consumption_record_ids": [Command.set(cls.alpha_april.ids)],
+                            }
+                        )
+                    ],
+                }
+            )
+            .with_env(cls.env)
+        )
         cls.alpha_order.action_confirm()
 
     @classmethod
     def _portal_user(cls, login, partner):
         return new_test_user(
-            cls.env, login, groups="base.group_portal", partner_id=partner.id, name=partner.name,
-            company_id=cls.company.id, company_ids=[Command.set(cls.company.ids)],
+            cls.env,
+            login,
+            groups="base.group_portal",
+            partner_id=partner.id,
+            name=partner.name,
+            company_id=cls.company.id,
+            company_ids=[Command.set(cls.company.ids)],
         )
 
     @classmethod
     def _invoice(cls, customer, product, records, quantity):
         engine_context = cls.env["consumption.billing"]._engine_context()
-        invoice = cls.env["account.move"].with_context(**engine_context).create({
-            "move_type": "out_invoice",
-            "partner_id": customer.id,
-            "invoice_date": "2026-04-01",
-            "invoice_line_ids": [Command.create({
-                "product_id": product.id,
-                "quantity": quantity,
-                "price_unit": 0.10,
-                "consumption_record_ids": [Command.set(records.ids)],
-            })],
-        }).with_env(cls.env)
+        invoice = (
+            cls.env["account.move"]
+            .with_context(**engine_context)
+            .create(
+                {
+                    "move_type": "out_invoice",
+                    "partner_id": customer.id,
+                    "invoice_date": "2026-04-01",
+                    "invoice_line_ids": [
+                        Command.create(
+                            {
+                                "product_id": product.id,
+                                "quantity": quantity,
+                                "price_unit": 0.10,
+                                "consumption_record_ids": [Command.set(records.ids)],
+                            }
+                        )
+                    ],
+                }
+            )
+            .with_env(cls.env)
+        )
         invoice.action_post()
         return invoice
 
@@ -112,8 +153,11 @@ class PortalConsumptionCase(HttpCase, ConsumptionCase):
 class TestPortalConsumption(PortalConsumptionCase):
     def test_each_portal_user_sees_exactly_its_records_and_totals(self):
         expected = [
-            (self.alpha_portal, ["CONS-A1", "CONS-A2", "CONS-A3"],
-             {"[T-BANK] Bank charges": 2, "[T-PHONE] Phone units": 15}),
+            (
+                self.alpha_portal,
+                ["CONS-A1", "CONS-A2", "CONS-A3"],
+                {"[T-BANK] Bank charges": 2, "[T-PHONE] Phone units": 15},
+            ),
             (self.beta_portal, ["CONS-B1"], {"[T-PHONE] Phone units": 7}),
             (self.holding_portal, ["CONS-H1", "CONS-S1"], {"[T-KWH] Power": 150}),
             (self.subsidiary_portal, ["CONS-S1"], {"[T-KWH] Power": 50}),
@@ -139,8 +183,11 @@ class TestPortalConsumption(PortalConsumptionCase):
             ({"product": self.bank.id}, ["CONS-A3"], {"[T-BANK] Bank charges": 2}),
             ({"filterby": "to_bill"}, ["CONS-A3"], {"[T-BANK] Bank charges": 2}),
             ({"filterby": "billed", "month": "2026-04"}, [], {}),
-            ({"month": "not-a-month", "product": "x"}, ["CONS-A1", "CONS-A2", "CONS-A3"],
-             {"[T-BANK] Bank charges": 2, "[T-PHONE] Phone units": 15}),
+            (
+                {"month": "not-a-month", "product": "x"},
+                ["CONS-A1", "CONS-A2", "CONS-A3"],
+                {"[T-BANK] Bank charges": 2, "[T-PHONE] Phone units": 15},
+            ),
         ]
         for params, descriptions, totals in cases:
             with self.subTest(params=params):
@@ -172,7 +219,8 @@ class TestPortalConsumption(PortalConsumptionCase):
         self.assertIn("CONS-A1", second.text)
         self.assertIn("/my/consumption/page/2", first.text)
         self.assertEqual(
-            self.list_rows(self.download("/my/consumption/export"))[0], ["CONS-A1", "CONS-A2", "CONS-A3"],
+            self.list_rows(self.download("/my/consumption/export"))[0],
+            ["CONS-A1", "CONS-A2", "CONS-A3"],
             "the download holds the whole filtered list, not the page",
         )
 

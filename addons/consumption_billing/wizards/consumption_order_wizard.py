@@ -84,22 +84,26 @@ class ConsumptionOrderWizard(models.TransientModel):
                 lines, self.env.company, FiscalPosition._get_fiscal_position(customer)
             )
         analytic = engine._analytic_line_values()
-        orders = self.env["sale.order"].with_context(**engine._engine_context()).create(
-            [
-                {
-                    "partner_id": customer.id,
-                    "company_id": self.env.company.id,
-                    "origin": self.env._(
-                        "Consumption %(date_from)s - %(date_to)s",
-                        date_from=self.date_from,
-                        date_to=self.date_to,
-                    ),
-                    "order_line": [
-                        Command.create({**engine._sale_line_values(line), **analytic}) for line in lines
-                    ],
-                }
-                for customer, lines in billed
-            ]
+        orders = (
+            self.env["sale.order"]
+            .with_context(**engine._engine_context())
+            .create(
+                [
+                    {
+                        "partner_id": customer.id,
+                        "company_id": self.env.company.id,
+                        "origin": self.env._(
+                            "Consumption %(date_from)s - %(date_to)s",
+                            date_from=self.date_from,
+                            date_to=self.date_to,
+                        ),
+                        "order_line": [
+                            Command.create({**engine._sale_line_values(line), **analytic}) for line in lines
+                        ],
+                    }
+                    for customer, lines in billed
+                ]
+            )
         )
         return self._notify_and_open(orders.with_env(self.env), skipped=len(customers) - len(orders))
 

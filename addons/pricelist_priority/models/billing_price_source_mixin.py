@@ -95,10 +95,12 @@ class BillingPriceSourceMixin(models.AbstractModel):
             return self.browse(), False
         if "product_id" in vals or "product_uom_id" in vals:
             return self.filtered(
-                lambda line: line.price_source
-                and (
-                    line.product_id.id != vals.get("product_id", line.product_id.id)
-                    or line.product_uom_id.id != vals.get("product_uom_id", line.product_uom_id.id)
+                lambda line: (
+                    line.price_source
+                    and (
+                        line.product_id.id != vals.get("product_id", line.product_id.id)
+                        or line.product_uom_id.id != vals.get("product_uom_id", line.product_uom_id.id)
+                    )
                 )
             ), False
         if "price_unit" in vals and not self.env.context.get("billing_price_converted"):

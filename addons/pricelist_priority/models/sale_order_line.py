@@ -14,9 +14,11 @@ class SaleOrderLine(models.Model):
         if self.env.context.get("force_price_recomputation"):
             return super()._compute_price_unit()
         kept = self.filtered(
-            lambda line: line.price_source in RESOLVED_SOURCES
-            and line.product_id == line._origin.product_id
-            and line.product_uom_id == line._origin.product_uom_id
+            lambda line: (
+                line.price_source in RESOLVED_SOURCES
+                and line.product_id == line._origin.product_id
+                and line.product_uom_id == line._origin.product_uom_id
+            )
         )
         return super(SaleOrderLine, self - kept)._compute_price_unit()
 

@@ -25,23 +25,27 @@ class TestPriceSource(BillingPriceCase):
 
     def test_invoice_line_keeps_the_source_of_the_order_line(self):
         self.phone_units.invoice_policy = "order"
-        order = self.env["sale.order"].with_context(**RESOLVING).create(
-            {
-                "partner_id": self.customer.id,
-                "order_line": [
-                    Command.create(
-                        {
-                            "product_id": self.phone_units.id,
-                            "product_uom_qty": 3,
-                            "price_unit": 0.0,
-                            "price_source": "pricelist",
-                        }
-                    ),
-                    Command.create(
-                        {"product_id": self.sms.id, "product_uom_qty": 5, "price_source": "catalog"}
-                    ),
-                ],
-            }
+        order = (
+            self.env["sale.order"]
+            .with_context(**RESOLVING)
+            .create(
+                {
+                    "partner_id": self.customer.id,
+                    "order_line": [
+                        Command.create(
+                            {
+                                "product_id": self.phone_units.id,
+                                "product_uom_qty": 3,
+                                "price_unit": 0.0,
+                                "price_source": "pricelist",
+                            }
+                        ),
+                        Command.create(
+                            {"product_id": self.sms.id, "product_uom_qty": 5, "price_source": "catalog"}
+                        ),
+                    ],
+                }
+            )
         )
         order = order.with_env(self.env)
         order.action_confirm()
@@ -55,28 +59,32 @@ class TestPriceSource(BillingPriceCase):
         """An order as the consumption billing makes it: resolved prices with their sources."""
         self.phone_units.invoice_policy = "order"
         self.sms.invoice_policy = "order"
-        order = self.env["sale.order"].with_context(**RESOLVING).create(
-            {
-                "partner_id": self.customer.id,
-                "order_line": [
-                    Command.create(
-                        {
-                            "product_id": self.phone_units.id,
-                            "product_uom_qty": 100,
-                            "price_unit": 0.12,
-                            "price_source": "explicit",
-                        }
-                    ),
-                    Command.create(
-                        {
-                            "product_id": self.sms.id,
-                            "product_uom_qty": 5,
-                            "price_unit": 0.3,
-                            "price_source": "pricelist",
-                        }
-                    ),
-                ],
-            }
+        order = (
+            self.env["sale.order"]
+            .with_context(**RESOLVING)
+            .create(
+                {
+                    "partner_id": self.customer.id,
+                    "order_line": [
+                        Command.create(
+                            {
+                                "product_id": self.phone_units.id,
+                                "product_uom_qty": 100,
+                                "price_unit": 0.12,
+                                "price_source": "explicit",
+                            }
+                        ),
+                        Command.create(
+                            {
+                                "product_id": self.sms.id,
+                                "product_uom_qty": 5,
+                                "price_unit": 0.3,
+                                "price_source": "pricelist",
+                            }
+                        ),
+                    ],
+                }
+            )
         )
         order = order.with_env(self.env)
         return order, *order.order_line.sorted(lambda line: line.product_id != self.phone_units)
@@ -100,9 +108,12 @@ class TestPriceSource(BillingPriceCase):
         invoice = order._create_invoices()
         invoice_line = invoice.invoice_line_ids.filtered(lambda line: line.product_id == self.sms)
         self.assertEqual((invoice_line.price_unit, invoice_line.price_source), (0.25, "explicit"))
-        with Form(invoice) as invoice_form, invoice_form.invoice_line_ids.edit(
-            list(invoice.invoice_line_ids).index(invoice_line)
-        ) as line_form:
+        with (
+            Form(invoice) as invoice_form,
+            invoice_form.invoice_line_ids.edit(
+                list(invoice.invoice_line_ids).index(invoice_line)
+            ) as line_form,
+        ):
             line_form.price_unit = 0.35
         self.assertEqual((invoice_line.price_unit, invoice_line.price_source), (0.35, "manual"))
 
@@ -148,22 +159,26 @@ class TestPriceSource(BillingPriceCase):
         position = self.env["account.fiscal.position"].create({"name": "Export"})
         excluded.fiscal_position_ids = position
         excluded.original_tax_ids = included
-        invoice = self.env["account.move"].with_context(**RESOLVING).create(
-            {
-                "move_type": "out_invoice",
-                "partner_id": self.customer.id,
-                "invoice_line_ids": [
-                    Command.create(
-                        {
-                            "product_id": self.sms.id,
-                            "quantity": 1,
-                            "price_unit": 1.2,
-                            "price_source": "explicit",
-                            "tax_ids": [Command.set(included.ids)],
-                        }
-                    )
-                ],
-            }
+        invoice = (
+            self.env["account.move"]
+            .with_context(**RESOLVING)
+            .create(
+                {
+                    "move_type": "out_invoice",
+                    "partner_id": self.customer.id,
+                    "invoice_line_ids": [
+                        Command.create(
+                            {
+                                "product_id": self.sms.id,
+                                "quantity": 1,
+                                "price_unit": 1.2,
+                                "price_source": "explicit",
+                                "tax_ids": [Command.set(included.ids)],
+                            }
+                        )
+                    ],
+                }
+            )
         )
         invoice = invoice.with_env(self.env)
         invoice.fiscal_position_id = position
@@ -221,12 +236,16 @@ class TestPriceSource(BillingPriceCase):
         line.write({"price_source": "manual"})
         self.assertEqual(line.price_source, "manual", "a user may say the price is theirs")
 
-        resolved = self.env["account.move"].with_context(**RESOLVING).create(
-            {
-                "move_type": "out_invoice",
-                "partner_id": self.customer.id,
-                "invoice_line_ids": [Command.create({**line_values, "price_source": "pricelist"})],
-            }
+        resolved = (
+            self.env["account.move"]
+            .with_context(**RESOLVING)
+            .create(
+                {
+                    "move_type": "out_invoice",
+                    "partner_id": self.customer.id,
+                    "invoice_line_ids": [Command.create({**line_values, "price_source": "pricelist"})],
+                }
+            )
         )
         resolved = Move.browse(resolved.id)
         resolved.invoice_line_ids.write({"price_source": "pricelist", "name": "SMS"})  # a form saving it back

@@ -25,7 +25,8 @@ class RecurringOrdersPortal(sale_portal.CustomerPortal):
     def _prepare_orders_domain(self, partner):
         return [
             *super()._prepare_orders_domain(partner),
-            "|", "|",
+            "|",
+            "|",
             ("recurrence_enabled", "=", False),
             ("finalized", "=", True),
             ("company_id.recurring_portal_orders", "=", "confirmed"),
@@ -48,12 +49,27 @@ class RecurringOrdersPortal(sale_portal.CustomerPortal):
         return False
 
     @http.route()
-    def portal_order_page(self, order_id, report_type=None, access_token=None, message=False, download=False,
-                          payment_amount=None, amount_selection=None, **kw):
+    def portal_order_page(
+        self,
+        order_id,
+        report_type=None,
+        access_token=None,
+        message=False,
+        download=False,
+        payment_amount=None,
+        amount_selection=None,
+        **kw,
+    ):
         """A hidden order answers 404 to whoever may open it otherwise; the others get Odoo's answer."""
         if self._recurring_order_hidden_to_visitor(order_id, access_token):
             raise request.not_found()
         return super().portal_order_page(
-            order_id, report_type=report_type, access_token=access_token, message=message, download=download,
-            payment_amount=payment_amount, amount_selection=amount_selection, **kw,
+            order_id,
+            report_type=report_type,
+            access_token=access_token,
+            message=message,
+            download=download,
+            payment_amount=payment_amount,
+            amount_selection=amount_selection,
+            **kw,
         )

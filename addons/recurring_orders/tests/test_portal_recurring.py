@@ -32,17 +32,23 @@ class TestPortalRecurring(HttpCase, RecurringOrdersCase):
             self.finalized_invoices, __ = self._generate(self.finalized_order)
             self.open_invoices, __ = self._generate(self.open_order)
         self.finalized_order.action_finalize()
-        self.plain_order = self.env["sale.order"].create({
-            "partner_id": self.customer_en.id,
-            "order_line": [Command.create({"product_id": self.product_option.id, "product_uom_qty": 1})],
-        })
+        self.plain_order = self.env["sale.order"].create(
+            {
+                "partner_id": self.customer_en.id,
+                "order_line": [Command.create({"product_id": self.product_option.id, "product_uom_qty": 1})],
+            }
+        )
         self.plain_order.action_confirm()
 
     @classmethod
     def _portal_user(cls, login, customer):
         contact = cls.env["res.partner"].create({"name": f"{login} contact", "parent_id": customer.id})
         return new_test_user(
-            cls.env, login, groups="base.group_portal", partner_id=contact.id, name=contact.name,
+            cls.env,
+            login,
+            groups="base.group_portal",
+            partner_id=contact.id,
+            name=contact.name,
         )
 
     def get(self, url, **params):
@@ -58,8 +64,15 @@ class TestPortalRecurring(HttpCase, RecurringOrdersCase):
         self.assertEqual(page.status_code, HTTPStatus.OK)
         order = self.finalized_order
         next_date = format_date(self.env, order.recurrence_next_document_date)
-        for text in ("Recurring invoicing", "Monthly", "01/01/2026", next_date, order.recurrence_next_subject,
-                     "Finalized", "Until stopped"):
+        for text in (
+            "Recurring invoicing",
+            "Monthly",
+            "01/01/2026",
+            next_date,
+            order.recurrence_next_subject,
+            "Finalized",
+            "Until stopped",
+        ):
             self.assertIn(text, page.text)
         for invoice in self.finalized_invoices:
             self.assertIn(f"/my/invoices/{invoice.id}?access_token=", page.text)

@@ -139,9 +139,9 @@ class TestRecurringConsumption(RecurringOrdersCase):
         order = self._create_order(recurrence_consumption="current")
         on_order_line = self._record(D(2025, 12, 20), 1)
         # Reserved by the order line, as only the billing engine links records.
-        on_order_line.with_context(**self.env["consumption.billing"]._engine_context()).sale_line_id = (
-            order.order_line.filtered("product_id")[0]
-        )
+        on_order_line.with_context(
+            **self.env["consumption.billing"]._engine_context()
+        ).sale_line_id = order.order_line.filtered("product_id")[0]
 
         invoices, failures = self._generate(order)
 

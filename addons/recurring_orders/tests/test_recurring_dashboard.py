@@ -164,7 +164,9 @@ class TestRecurringDashboardProblems(RecurringDashboardCase):
         )
         consumption_line = last_invoice.invoice_line_ids.filtered(lambda line: line.price_unit == 15.0)
         # Linked as the billing engine links it.
-        self.env["consumption.record"].with_context(**self.env["consumption.billing"]._engine_context()).create(
+        self.env["consumption.record"].with_context(
+            **self.env["consumption.billing"]._engine_context()
+        ).create(
             {
                 "partner_id": order.partner_id.id,
                 "product_id": self.product_option.id,
