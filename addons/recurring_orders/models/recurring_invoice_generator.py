@@ -504,10 +504,10 @@ class RecurringInvoiceGenerator(models.AbstractModel):
                     keys.append((order, index, date_from, date_to))
         if not requests:
             return {}
-        engine = self.env["consumption.billing"]
+        billing = self.env["consumption.billing"]
         billing_lines_by_plan = defaultdict(list)
         for (order, index, date_from, date_to), billing_lines in zip(
-            keys, engine._prepare_billing(requests), strict=True
+            keys, billing._prepare_billing(requests), strict=True
         ):
             billing_lines_by_plan[order, index, date_from, date_to].extend(billing_lines)
         result = {}
@@ -521,7 +521,7 @@ class RecurringInvoiceGenerator(models.AbstractModel):
             )
             section = {"display_type": "line_section", "name": section_name, "sequence": 10000}
             lines = [
-                dict(engine._invoice_line_values(line), sequence=10001 + position)
+                dict(billing._invoice_line_values(line), sequence=10001 + position)
                 for position, line in enumerate(billing_lines)
             ]
             result[order.id, index] = [section, *lines]
