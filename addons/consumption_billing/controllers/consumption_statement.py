@@ -7,6 +7,17 @@ from odoo.http import content_disposition, request
 from ..report.consumption_statement import XLSX_MIMETYPE
 
 
+def xlsx_response(filename, content):
+    """The HTTP response downloading an Excel file: statements, consumption lists, dashboard exports."""
+    return request.make_response(
+        content,
+        headers=[
+            ("Content-Type", XLSX_MIMETYPE),
+            ("Content-Disposition", content_disposition(filename)),
+        ],
+    )
+
+
 class ConsumptionStatementController(http.Controller):
     @http.route(
         "/consumption_billing/statement/<any('account.move', 'sale.order'):model>/<int:document_id>",
@@ -28,10 +39,4 @@ class ConsumptionStatementController(http.Controller):
             filename, content = request.env["consumption.statement"]._build_statement(document)
         except AccessError:
             raise request.not_found() from None
-        return request.make_response(
-            content,
-            headers=[
-                ("Content-Type", XLSX_MIMETYPE),
-                ("Content-Disposition", content_disposition(filename)),
-            ],
-        )
+        return xlsx_response(filename, content)

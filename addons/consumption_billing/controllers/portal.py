@@ -5,10 +5,10 @@ from odoo.addons.portal.controllers.portal import CustomerPortal
 from odoo.addons.portal.controllers.portal import pager as portal_pager
 from odoo.exceptions import AccessError, MissingError, UserError
 from odoo.fields import Domain
-from odoo.http import content_disposition, request
+from odoo.http import request
 from odoo.tools import format_date
 
-from ..report.consumption_statement import XLSX_MIMETYPE
+from .consumption_statement import xlsx_response
 
 
 class ConsumptionPortal(CustomerPortal):
@@ -194,13 +194,7 @@ class ConsumptionPortal(CustomerPortal):
         ]
         content = env["consumption.list.xlsx"]._render_xlsx(rows, self._consumption_totals(domain))
         filename = env._("Consumption %(date)s.xlsx", date=fields.Date.context_today(env.user).isoformat())
-        return request.make_response(
-            content,
-            headers=[
-                ("Content-Type", XLSX_MIMETYPE),
-                ("Content-Disposition", content_disposition(filename)),
-            ],
-        )
+        return xlsx_response(filename, content)
 
     # ------------------------------------------------------------
     # Consumption statements of portal documents
@@ -223,13 +217,7 @@ class ConsumptionPortal(CustomerPortal):
             filename, content = document_sudo.env["consumption.statement"]._build_statement(document_sudo)
         except (AccessError, MissingError, UserError):
             raise request.not_found() from None
-        return request.make_response(
-            content,
-            headers=[
-                ("Content-Type", XLSX_MIMETYPE),
-                ("Content-Disposition", content_disposition(filename)),
-            ],
-        )
+        return xlsx_response(filename, content)
 
     @http.route("/my/invoices/<int:invoice_id>/statement", type="http", auth="public", methods=["GET"])
     def portal_invoice_consumption_statement(self, invoice_id, access_token=None, **kw):

@@ -3,11 +3,10 @@ import json
 from werkzeug.exceptions import BadRequest
 
 from odoo import http
-from odoo.http import content_disposition, request
+from odoo.addons.consumption_billing.controllers.consumption_statement import xlsx_response
+from odoo.http import request
 
 from ..report.dashboard_xlsx import EXPORT_ROUTE
-
-XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 class RecurringDashboardExport(http.Controller):
@@ -22,10 +21,4 @@ class RecurringDashboardExport(http.Controller):
             raise BadRequest(request.env._("The filter of the export must be a list of conditions."))
         export = request.env["recurring.dashboard.xlsx"]
         content = export._generate(domain)
-        return request.make_response(
-            content,
-            headers=[
-                ("Content-Type", XLSX_MIMETYPE),
-                ("Content-Disposition", content_disposition(export._filename())),
-            ],
-        )
+        return xlsx_response(export._filename(), content)
