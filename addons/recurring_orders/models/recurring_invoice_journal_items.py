@@ -34,6 +34,8 @@ class RecurringInvoiceJournalItems(models.AbstractModel):
         Complete and incomplete invoices go to two ``create()`` calls: as soon as one invoice of a call
         brings its own receivable lines, Odoo's synchronisation adds none to any invoice of that call.
         """
+        if not self._precomputes_journal_items():
+            return moves.create(vals_list)
         if moves.default_get(["invoice_cash_rounding_id"]).get("invoice_cash_rounding_id"):
             return moves.create(vals_list)  # a default cash rounding adds a line to every invoice
         vals_list = self._complete(vals_list, company)
@@ -45,6 +47,15 @@ class RecurringInvoiceJournalItems(models.AbstractModel):
                     zip(indexes, moves.create([vals_list[index] for index in indexes]), strict=True)
                 )
         return moves.browse([created[index].id for index in range(len(vals_list))])
+
+    @api.model
+    def _precomputes_journal_items(self):
+        """Whether generated invoices are created with their journal items precomputed (the default). The
+        system parameter ``recurring_orders.precompute_journal_items`` set to ``0`` hands every invoice to
+        Odoo's own synchronisation: the way back if a localisation or an Odoo update computes taxes in a way
+        this model does not."""
+        value = self.env["ir.config_parameter"].sudo().get_param("recurring_orders.precompute_journal_items")
+        return (value or "1").strip().lower() not in ("0", "false", "no")
 
     @api.model
     def _complete(self, vals_list, company):

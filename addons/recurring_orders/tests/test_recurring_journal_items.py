@@ -312,3 +312,38 @@ class TestRecurringJournalItems(RecurringOrdersCase):
         self.assertTrue(invoice.line_ids.filtered(lambda line: line.display_type == "rounding"))
         invoice.action_post()
         self.assertEqual(invoice.state, "posted")
+
+    @freeze_time("2026-02-10")
+    def test_switch_back_to_odoos_own_creation_gives_the_same_invoices(self):
+        """With ``recurring_orders.precompute_journal_items`` at 0 the generator hands every invoice to
+        Odoo's synchronisation: the same orders give the same journal items either way."""
+        Journal = self.env["recurring.invoice.journal.items"]
+        parameters = self.env["ir.config_parameter"].sudo()
+        terms = {"recurrence_payment_term_id": self.split_term.id}
+        precomputed, by_odoo = self._create_order(**terms), self._create_order(**terms)
+        self.assertTrue(Journal._precomputes_journal_items())
+        ours, _failures = self._generate(precomputed)
+        for value, precomputes in (("0", False), ("false", False), ("1", True), ("0", False)):
+            parameters.set_param("recurring_orders.precompute_journal_items", value)
+            self.assertEqual(Journal._precomputes_journal_items(), precomputes, value)
+        odoos, _failures = self._generate(by_odoo)
+        self.assertEqual((len(ours), len(odoos)), (2, 2), "January and February")
+        # Two orders: their own order lines and invoice numbers aside, every journal item is the same.
+        skipped = ITEM_FIELDS.index("sale_line_ids")
+        totals = [name for name in INVOICE_FIELDS if name != "payment_reference"]
+
+        def comparable(invoice):
+            order = invoice.recurring_order_id.name
+            return sorted(
+                (
+                    tuple(
+                        value.replace(order, "<order>") if isinstance(value, str) else value for value in item
+                    )
+                    for item in (item[:skipped] + item[skipped + 1 :] for item in self._items(invoice))
+                ),
+                key=repr,
+            )
+
+        for mine, odoo in zip(ours, odoos, strict=True):
+            self.assertEqual(comparable(mine), comparable(odoo))
+            self.assertEqual([mine[name] for name in totals], [odoo[name] for name in totals])
