@@ -1,12 +1,11 @@
-# The mixins first: invoices, orders and the dashboard inherit from them.
-from . import recurring_engine_guard, recurring_order_report
+# The mixin first: invoices and orders inherit from it.
+from . import recurring_engine_guard
 
 # isort: split
 from . import (
     account_move,
     account_move_send,
     product_template,
-    recurring_dashboard,
     recurring_invoice_generator,
     recurring_invoice_journal_items,
     res_company,

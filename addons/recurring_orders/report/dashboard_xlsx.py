@@ -17,7 +17,7 @@ from odoo import api, fields, models
 from odoo.addons.consumption_billing.report.consumption_statement import excel_date_format
 from odoo.tools import SQL
 
-from ..models.recurring_dashboard import PROBLEMS
+from .recurring_dashboard import PROBLEMS
 
 # A column of a sheet: the key of its value in a row, its header, its kind (picks the cell format), its width.
 Column = namedtuple("Column", "key header kind width")

@@ -3,7 +3,7 @@
 from odoo import fields, models
 from odoo.tools import SQL
 
-from ..models.recurring_dashboard_query import months_between_sql
+from ..tools.dashboard_query import months_between_sql
 
 # A billed period longer than this is spread over this many months at most (the longest frequency is a year).
 MAX_SPREAD_MONTHS = 12
@@ -62,9 +62,6 @@ class RecurringRevenueReport(models.Model):
         "consumption.record": ["invoice_line_id"],
         "sale.order": ["partner_id", "user_id", "recurrence_frequency"],
     }
-
-    def _selection_frequency(self):
-        return self.env["sale.order"]._fields["recurrence_frequency"]._description_selection(self.env)
 
     @property
     def _table_query(self):

@@ -1,3 +1,3 @@
-"""Pure Python rules of recurring orders (dates, subject templates): no ORM, unit-tested in milliseconds."""
+"""Pure rules of recurring orders (dates, subject templates, the dashboard's SQL): no ORM."""
 
-from . import engine, periods, subject
+from . import dashboard_query, engine, periods, subject

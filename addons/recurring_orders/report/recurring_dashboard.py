@@ -8,7 +8,7 @@ became due appears, without any stored flag to refresh. See ``readme/DASHBOARD.m
 from odoo import api, fields, models
 from odoo.tools import SQL, format_date, formatLang
 
-from .recurring_dashboard_query import dashboard_query
+from ..tools.dashboard_query import dashboard_query
 
 # (key, boolean field) of each problem, in the order of the tiles, filters and export sheets.
 PROBLEMS = (
@@ -175,12 +175,6 @@ class RecurringDashboard(models.Model):
     # ------------------------------------------------------------------
     # Selections, shared with the sale order
     # ------------------------------------------------------------------
-
-    def _order_field_selection(self, field_name):
-        return self.env["sale.order"]._fields[field_name]._description_selection(self.env)
-
-    def _selection_frequency(self):
-        return self._order_field_selection("recurrence_frequency")
 
     def _selection_invoice_state(self):
         return self._order_field_selection("recurrence_invoice_state")

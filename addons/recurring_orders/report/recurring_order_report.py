@@ -39,3 +39,11 @@ class RecurringOrderReport(models.AbstractModel):
         if forbidden:
             return forbidden, lambda: self.env["ir.rule"]._make_access_error(operation, forbidden)
         return None
+
+    def _order_field_selection(self, field_name):
+        """The choices of the order's field ``field_name``, labels translated: a row shows its order's
+        values the way the order does, with no list of choices of its own."""
+        return self.env["sale.order"]._fields[field_name]._description_selection(self.env)
+
+    def _selection_frequency(self):
+        return self._order_field_selection("recurrence_frequency")
