@@ -15,7 +15,9 @@ from odoo.tools.misc import babel_locale_parse
 
 from .consumption_record import BILLING_ENGINE_WRITE
 
-GROUPINGS = ("period", "month")
+# How billed consumption is grouped into lines: the entry points' fields and the engine read it.
+GROUPING_SELECTION = [("period", "One line per product"), ("month", "One line per product and month")]
+GROUPINGS = tuple(key for key, _label in GROUPING_SELECTION)
 # Not billed, not pointing at an invoice (filled by hand or by posting), not reserved by a document line.
 UNBILLED_DOMAIN = Domain(
     [

@@ -5,6 +5,8 @@ from odoo.addons.pricelist_priority.models.billing_price_source_mixin import PRI
 from odoo.exceptions import UserError
 from odoo.tools import date_utils
 
+from ..models.consumption_billing import GROUPING_SELECTION
+
 PERIODS = [
     ("invoice_month", "Month of the invoice date"),
     ("previous_month", "Month before the invoice date"),
@@ -29,7 +31,7 @@ class ConsumptionInvoiceWizard(models.TransientModel):
         compute="_compute_dates", store=True, readonly=False, required=True, precompute=True
     )
     grouping = fields.Selection(
-        [("period", "One line per product"), ("month", "One line per product and month")],
+        GROUPING_SELECTION,
         required=True,
         default="period",
     )

@@ -4,6 +4,8 @@ from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import date_utils
 
+from ..models.consumption_billing import GROUPING_SELECTION
+
 
 def _previous_month(wizard):
     return date_utils.start_of(fields.Date.context_today(wizard) - relativedelta(months=1), "month")
@@ -23,7 +25,7 @@ class ConsumptionOrderWizard(models.TransientModel):
         default=lambda wizard: date_utils.end_of(_previous_month(wizard), "month"),
     )
     grouping = fields.Selection(
-        [("period", "One line per product"), ("month", "One line per product and month")],
+        GROUPING_SELECTION,
         required=True,
         default="period",
     )

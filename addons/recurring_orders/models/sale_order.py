@@ -6,34 +6,13 @@ from fractions import Fraction
 from markupsafe import Markup
 
 from odoo import api, fields, models
+from odoo.addons.consumption_billing.models.consumption_billing import GROUPING_SELECTION
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.fields import Domain
 from odoo.tools import format_date, formatLang
 
 from ..tools import engine, periods, subject
 
-FREQUENCY_SELECTION = [
-    ("daily", "Daily"),
-    ("weekly", "Weekly"),
-    ("monthly", "Monthly"),
-    ("quarterly", "Quarterly"),
-    ("semiannual", "Semiannual"),
-    ("annual", "Annual"),
-]
-DATE_PREFERENCE_SELECTION = [
-    ("generation", "Generation date"),
-    ("previous_period_end", "End of the previous period"),
-    ("period_start", "Start of the period"),
-    ("period_end", "End of the period"),
-    ("next_period_start", "Start of the next period"),
-    ("next_period_end", "End of the next period"),
-]
-PERIOD_ALIGNMENT_SELECTION = [
-    ("calendar", "Calendar periods"),
-    ("anniversary", "From the first generation date"),
-]
-# One definition of the alignments: the schedule (tools.periods, the dashboard's SQL) knows these keys.
-assert tuple(key for key, _label in PERIOD_ALIGNMENT_SELECTION) == periods.ALIGNMENTS
 PREVIEW_SIZE = 12
 # What the generator does with the root's rights (post, email, bill consumption): only users allowed to
 # post invoices may choose it (see readme/SECURITY.md).
@@ -64,7 +43,7 @@ class SaleOrder(models.Model):
         help="Generate an invoice of this confirmed order at every period.",
     )
     recurrence_frequency = fields.Selection(
-        FREQUENCY_SELECTION,
+        periods.FREQUENCY_SELECTION,
         string="Frequency",
         default="monthly",
         required=True,
@@ -88,7 +67,7 @@ class SaleOrder(models.Model):
         "is billed for its days up to this date, on its own generation date.",
     )
     recurrence_period_alignment = fields.Selection(
-        PERIOD_ALIGNMENT_SELECTION,
+        periods.ALIGNMENT_SELECTION,
         string="Billed Periods",
         default="calendar",
         required=True,
@@ -136,7 +115,7 @@ class SaleOrder(models.Model):
         tracking=True,
     )
     recurrence_date_preference = fields.Selection(
-        DATE_PREFERENCE_SELECTION,
+        periods.DATE_PREFERENCE_SELECTION,
         string="Invoice Date",
         default="generation",
         required=True,
@@ -145,7 +124,7 @@ class SaleOrder(models.Model):
         tracking=True,
     )
     recurrence_consumption = fields.Selection(
-        [("none", "None"), ("current", "Billed period"), ("previous", "Previous period")],
+        periods.CONSUMPTION_SELECTION,
         string="Include Consumption",
         default="none",
         required=True,
@@ -160,7 +139,7 @@ class SaleOrder(models.Model):
         tracking=True,
     )
     recurrence_consumption_grouping = fields.Selection(
-        [("period", "One line per product"), ("month", "One line per product and month")],
+        GROUPING_SELECTION,
         string="Consumption Lines",
         default="period",
         required=True,

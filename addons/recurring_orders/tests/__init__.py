@@ -1,6 +1,7 @@
 import importlib.util
 
 from . import (
+    test_dashboard_query,
     test_install,
     test_periods,
     test_portal_recurring,

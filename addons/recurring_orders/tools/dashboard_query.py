@@ -1,7 +1,8 @@
 """The SQL of the recurring invoicing dashboard.
 
-Pure SQL builders (no ORM): ``recurring.dashboard`` gives them what depends on the database (the
-company-wide defaults of company-dependent fields, how consumption lines are recognized) and "today".
+Pure SQL builders (no ORM, ``odoo.tools.SQL`` only): ``recurring.dashboard`` gives them what depends on
+the database (the company-wide defaults of company-dependent fields, how consumption lines are recognized)
+and "today".
 
 The query is one plain SELECT over the confirmed recurring orders, each question answered by a join that
 returns at most one row per order (lateral aggregates, grouped subqueries, scalar subqueries): PostgreSQL
@@ -15,56 +16,64 @@ like ``relativedelta``), the period of a date is its calendar day, ISO week, mon
 year, or with the anniversary alignment the period from a generation date to the day before the next one,
 and a step is as long as a period, so each period holds at most one generation date. An order that
 prorates bills its first period from its start: an invoice starting on the order's start counts for the
-period containing it.
+period containing it. Every ``CASE`` over a choice of the order (frequency, date preference) is built
+from the tables of ``tools.periods``, one branch per key.
 """
 
 from odoo.tools import SQL
 
-# Months in one period of each frequency: a recurring amount divided by it is a monthly amount.
+from . import periods
+
+# Months in one period of each frequency (a year of 365.25 days): a recurring amount divided by it is a
+# monthly amount.
 MONTHS_PER_PERIOD = {
-    "daily": 12 / 365.25,
-    "weekly": 12 / (365.25 / 7),
-    "monthly": 1,
-    "quarterly": 3,
-    "semiannual": 6,
-    "annual": 12,
+    key: periods.MONTH_STEPS.get(key) or 12 / (365.25 / periods.DAY_STEPS[key]) for key in periods.FREQUENCIES
 }
 
 
 # The amount every generated invoice repeats: the order's untaxed amount without its Bill once lines.
 RECURRING_AMOUNT = SQL("(so.amount_untaxed - COALESCE(once.amount_untaxed, 0))")
+# The order adds consumption to its invoices (of the billed period or of another one).
+ADDS_CONSUMPTION = SQL("(so.recurrence_consumption IN %s)", tuple(periods.CONSUMPTION_PERIOD_SHIFTS))
 
 
-def period_start_sql(day, frequency):
-    """SQL of the first day of the calendar period containing ``day``."""
+def case_sql(value, results, keys):
+    """SQL of ``CASE value WHEN key THEN result ... END`` with one branch per key of a choice list (no
+    ELSE): ``results`` maps each of ``keys`` to its SQL or value; a missing or unknown key is an error
+    when the query is built, not a silent default."""
+    if set(results) != set(keys):
+        raise ValueError(f"CASE branches {sorted(results)} do not match the keys {sorted(keys)}.")
     return SQL(
-        """(CASE %(frequency)s
-            WHEN 'daily' THEN %(day)s
-            WHEN 'weekly' THEN date_trunc('week', %(day)s::timestamp)::date
-            WHEN 'monthly' THEN date_trunc('month', %(day)s::timestamp)::date
-            WHEN 'quarterly' THEN date_trunc('quarter', %(day)s::timestamp)::date
-            WHEN 'semiannual' THEN make_date(
-                date_part('year', %(day)s)::int,
-                CASE WHEN date_part('month', %(day)s) <= 6 THEN 1 ELSE 7 END,
-                1)
-            ELSE date_trunc('year', %(day)s::timestamp)::date
-        END)""",
-        day=day,
-        frequency=frequency,
+        "(CASE %s %s END)", value, SQL(" ").join(SQL("WHEN %s THEN %s", key, results[key]) for key in keys)
     )
 
 
+def period_start_sql(day, frequency):
+    """SQL of the first day of the calendar period containing ``day``, as ``tools.periods.period_bounds``:
+    the day itself, the Monday of its ISO week, or the first day of its group of months in the year."""
+    starts = {
+        "daily": day,
+        "weekly": SQL("date_trunc('week', %s::timestamp)::date", day),
+    }
+    for key, months in periods.MONTH_STEPS.items():
+        starts[key] = SQL(
+            "make_date(date_part('year', %(day)s)::int, (date_part('month', %(day)s)::int - 1) / %(months)s"
+            " * %(months)s + 1, 1)",
+            day=day,
+            months=months,
+        )
+    return case_sql(frequency, starts, periods.FREQUENCIES)
+
+
 def _month_step_sql(frequency):
-    return SQL(
-        """(CASE %(frequency)s WHEN 'monthly' THEN 1 WHEN 'quarterly' THEN 3 WHEN 'semiannual' THEN 6
-            WHEN 'annual' THEN 12 ELSE 0 END)""",
-        frequency=frequency,
+    return case_sql(
+        frequency, {key: periods.MONTH_STEPS.get(key, 0) for key in periods.FREQUENCIES}, periods.FREQUENCIES
     )
 
 
 def _day_step_sql(frequency):
-    return SQL(
-        "(CASE %(frequency)s WHEN 'daily' THEN 1 WHEN 'weekly' THEN 7 ELSE 0 END)", frequency=frequency
+    return case_sql(
+        frequency, {key: periods.DAY_STEPS.get(key, 0) for key in periods.FREQUENCIES}, periods.FREQUENCIES
     )
 
 
@@ -111,19 +120,21 @@ def shifted_period_start_sql(day, shift, order="so"):
     )
 
 
+def period_bound_sql(day, shift, bound):
+    """SQL of the first or last day (``bound``: ``tools.periods.FIRST`` or ``LAST``) of the period ``shift``
+    periods after the order's period containing ``day``."""
+    if bound == periods.FIRST:
+        return shifted_period_start_sql(day, shift)
+    return SQL("%s - 1", shifted_period_start_sql(day, shift + 1))
+
+
 def period_length_sql(frequency):
     """SQL interval of one period, which is also the step between two generation dates."""
-    return SQL(
-        """(CASE %(frequency)s
-            WHEN 'daily' THEN interval '1 day'
-            WHEN 'weekly' THEN interval '7 days'
-            WHEN 'monthly' THEN interval '1 month'
-            WHEN 'quarterly' THEN interval '3 months'
-            WHEN 'semiannual' THEN interval '6 months'
-            ELSE interval '12 months'
-        END)""",
-        frequency=frequency,
+    lengths = {key: SQL("(%s * interval '1 day')", days) for key, days in periods.DAY_STEPS.items()}
+    lengths.update(
+        {key: SQL("(%s * interval '1 month')", months) for key, months in periods.MONTH_STEPS.items()}
     )
+    return case_sql(frequency, lengths, periods.FREQUENCIES)
 
 
 def months_between_sql(first, last):
@@ -346,7 +357,7 @@ def _last_invoice_amount_sql(consumption_line):
     return SQL(
         """(CASE
             WHEN last_invoice.move_id IS NULL THEN NULL
-            WHEN so.recurrence_consumption = 'none' AND last_invoice.amount_untaxed = %(recurring_amount)s
+            WHEN NOT %(adds_consumption)s AND last_invoice.amount_untaxed = %(recurring_amount)s
                 THEN last_invoice.amount_untaxed
             ELSE (
                 SELECT COALESCE(SUM(line.price_subtotal), 0)
@@ -363,6 +374,7 @@ def _last_invoice_amount_sql(consumption_line):
         END)""",
         consumption_line=consumption_line,
         recurring_amount=RECURRING_AMOUNT,
+        adds_consumption=ADDS_CONSUMPTION,
     )
 
 
@@ -519,7 +531,8 @@ def consumption_gap_sql(today):
         )
 
     return SQL(
-        "(so.recurrence_consumption != 'none' AND %s AND %s AND %s AND NOT %s)",
+        "(%s AND %s AND %s AND %s AND NOT %s)",
+        ADDS_CONSUMPTION,
         consumed(1),
         consumed(2),
         consumed(3),
@@ -531,21 +544,13 @@ def next_document_date_sql(today):
     """SQL of the next invoice's date after the order's preference (``tools.periods.document_date``; a
     generation that runs late is dated the day it runs), in the periods of the order's alignment."""
     next_date = SQL("so.recurrence_next_date")
-    return SQL(
-        """(CASE so.recurrence_date_preference
-            WHEN 'generation' THEN GREATEST(%(next_date)s, %(today)s::date)
-            WHEN 'previous_period_end' THEN %(first)s - 1
-            WHEN 'period_start' THEN %(first)s
-            WHEN 'period_end' THEN %(second)s - 1
-            WHEN 'next_period_start' THEN %(second)s
-            ELSE %(third)s - 1
-        END)""",
-        next_date=next_date,
-        today=today,
-        first=shifted_period_start_sql(next_date, 0),
-        second=shifted_period_start_sql(next_date, 1),
-        third=shifted_period_start_sql(next_date, 2),
+    # A preference without bounds dates the invoice the day it is generated.
+    dates = dict.fromkeys(periods.DATE_PREFERENCES, SQL("GREATEST(%s, %s::date)", next_date, today))
+    dates.update(
+        (preference, period_bound_sql(next_date, shift, bound))
+        for preference, (shift, bound) in periods.DOCUMENT_DATE_BOUNDS.items()
     )
+    return case_sql(SQL("so.recurrence_date_preference"), dates, periods.DATE_PREFERENCES)
 
 
 def dashboard_query(today, consumption_line, defaults):
@@ -555,12 +560,7 @@ def dashboard_query(today, consumption_line, defaults):
     :param defaults: SQL of the company-wide defaults of ``product_income``, ``category_income`` and
         ``payment_term`` for ``company.id``
     """
-    months_per_period = SQL(
-        """(CASE so.recurrence_frequency WHEN 'daily' THEN %s WHEN 'weekly' THEN %s WHEN 'monthly' THEN 1
-            WHEN 'quarterly' THEN 3 WHEN 'semiannual' THEN 6 ELSE 12 END)""",
-        MONTHS_PER_PERIOD["daily"],
-        MONTHS_PER_PERIOD["weekly"],
-    )
+    months_per_period = case_sql(SQL("so.recurrence_frequency"), MONTHS_PER_PERIOD, periods.FREQUENCIES)
     last_invoice_amount = _last_invoice_amount_sql(consumption_line)
     return SQL(
         """

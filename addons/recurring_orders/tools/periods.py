@@ -31,19 +31,56 @@ from fractions import Fraction
 
 from dateutil.relativedelta import relativedelta
 
-FREQUENCIES = ("daily", "weekly", "monthly", "quarterly", "semiannual", "annual")
-ALIGNMENTS = ("calendar", "anniversary")
-DATE_PREFERENCES = (
-    "generation",
-    "previous_period_end",
-    "period_start",
-    "period_end",
-    "next_period_start",
-    "next_period_end",
+# Every frequency: key, label, and its step (from one generation date to the next, which is also the
+# length of a period) in days or in months. The selection of the orders' field, the step tables below and
+# the dashboard's SQL are all derived from it.
+_FREQUENCY_STEPS = (
+    # key, label, days, months
+    ("daily", "Daily", 1, 0),
+    ("weekly", "Weekly", 7, 0),
+    ("monthly", "Monthly", 0, 1),
+    ("quarterly", "Quarterly", 0, 3),
+    ("semiannual", "Semiannual", 0, 6),
+    ("annual", "Annual", 0, 12),
 )
+FREQUENCY_SELECTION = [(key, label) for key, label, _days, _months in _FREQUENCY_STEPS]
+FREQUENCIES = tuple(key for key, _label in FREQUENCY_SELECTION)
+DAY_STEPS = {key: days for key, _label, days, _months in _FREQUENCY_STEPS if days}
+MONTH_STEPS = {key: months for key, _label, _days, months in _FREQUENCY_STEPS if months}
 
-_DAY_STEPS = {"daily": 1, "weekly": 7}
-_MONTH_STEPS = {"monthly": 1, "quarterly": 3, "semiannual": 6, "annual": 12}
+ALIGNMENT_SELECTION = [
+    ("calendar", "Calendar periods"),
+    ("anniversary", "From the first generation date"),
+]
+ALIGNMENTS = tuple(key for key, _label in ALIGNMENT_SELECTION)
+
+# The first and the last day of a period, as indexes of its bounds.
+FIRST, LAST = 0, 1
+# Every date preference: key, label, and the invoice date it gives as (period, bound): the first or last
+# day of the period before (-1), of (0) or after (1) the billed period; None: the day of generation.
+_DATE_PREFERENCES = (
+    ("generation", "Generation date", None),
+    ("previous_period_end", "End of the previous period", (-1, LAST)),
+    ("period_start", "Start of the period", (0, FIRST)),
+    ("period_end", "End of the period", (0, LAST)),
+    ("next_period_start", "Start of the next period", (1, FIRST)),
+    ("next_period_end", "End of the next period", (1, LAST)),
+)
+DATE_PREFERENCE_SELECTION = [(key, label) for key, label, _bound in _DATE_PREFERENCES]
+DATE_PREFERENCES = tuple(key for key, _label in DATE_PREFERENCE_SELECTION)
+DOCUMENT_DATE_BOUNDS = {key: bound for key, _label, bound in _DATE_PREFERENCES if bound}
+
+# The consumption each invoice adds: none, or that of a period counted from its billed period (the billed
+# period itself, or the one before).
+_CONSUMPTION_PERIODS = (
+    # key, label, period shift (None: no consumption)
+    ("none", "None", None),
+    ("current", "Billed period", 0),
+    ("previous", "Previous period", -1),
+)
+CONSUMPTION_SELECTION = [(key, label) for key, label, _shift in _CONSUMPTION_PERIODS]
+CONSUMPTION_PERIOD_SHIFTS = {key: shift for key, _label, shift in _CONSUMPTION_PERIODS if shift is not None}
+
 _ONE_DAY = datetime.timedelta(days=1)
 
 
@@ -78,10 +115,10 @@ def generation_date(start, frequency, index):
 def _step_from(start, frequency, index):
     """``start`` moved by ``index`` steps of the frequency (negative: backwards), from ``start`` itself."""
     try:
-        if frequency in _DAY_STEPS:
-            return start + datetime.timedelta(days=_DAY_STEPS[frequency] * index)
+        if frequency in DAY_STEPS:
+            return start + datetime.timedelta(days=DAY_STEPS[frequency] * index)
         # relativedelta clamps the day to the target month's last day (Jan 31 + 1 month = Feb 28/29).
-        return start + relativedelta(months=_MONTH_STEPS[frequency] * index)
+        return start + relativedelta(months=MONTH_STEPS[frequency] * index)
     except (OverflowError, ValueError) as error:
         raise OverflowError(
             f"Generation date {index} from {start} ({frequency}) is beyond the representable dates."
@@ -90,10 +127,10 @@ def _step_from(start, frequency, index):
 
 def _step_index(start, frequency, day):
     """The largest index (negative before ``start``) whose step from ``start`` is on or before ``day``."""
-    if frequency in _DAY_STEPS:
-        return (day - start).days // _DAY_STEPS[frequency]
+    if frequency in DAY_STEPS:
+        return (day - start).days // DAY_STEPS[frequency]
     months = (day.year - start.year) * 12 + day.month - start.month
-    index = months // _MONTH_STEPS[frequency]
+    index = months // MONTH_STEPS[frequency]
     # Clamped month ends: the step of ``index`` may fall after ``day`` in the same month.
     if _step_from(start, frequency, index) > day:
         index -= 1
@@ -130,12 +167,12 @@ def next_generation_date(start, frequency, after=None, end=None):
     check_frequency(frequency)
     index = 0
     if after is not None and after >= start:
-        if frequency in _DAY_STEPS:
-            index = (after - start).days // _DAY_STEPS[frequency] + 1
+        if frequency in DAY_STEPS:
+            index = (after - start).days // DAY_STEPS[frequency] + 1
         else:
             # Dates before this index fall in earlier months than ``after``'s, so they are all <= after.
             months = (after.year - start.year) * 12 + after.month - start.month
-            index = months // _MONTH_STEPS[frequency]
+            index = months // MONTH_STEPS[frequency]
     try:
         day = generation_date(start, frequency, index)
         while after is not None and day <= after:
@@ -163,7 +200,7 @@ def period_bounds(day, frequency, alignment="calendar", start=None):
     if frequency == "weekly":
         monday = day - datetime.timedelta(days=day.weekday())
         return monday, monday + datetime.timedelta(days=6)
-    months = _MONTH_STEPS[frequency]
+    months = MONTH_STEPS[frequency]
     first_month = (day.month - 1) // months * months + 1
     last_month = first_month + months - 1
     last_day = calendar.monthrange(day.year, last_month)[1]
@@ -211,15 +248,8 @@ def document_date(
     """
     check_frequency(frequency)
     check_date_preference(preference)
-    if preference == "generation":
+    if preference not in DOCUMENT_DATE_BOUNDS:
         return generated_on or generation_date
-    first, last = period_bounds(generation_date, frequency, alignment, start)
-    if preference == "previous_period_end":
-        return first - _ONE_DAY
-    if preference == "period_start":
-        return first
-    if preference == "period_end":
-        return last
-    if preference == "next_period_start":
-        return last + _ONE_DAY
-    return next_period_bounds(generation_date, frequency, alignment, start)[1]
+    shift, bound = DOCUMENT_DATE_BOUNDS[preference]
+    bounds_of = {-1: previous_period_bounds, 0: period_bounds, 1: next_period_bounds}[shift]
+    return bounds_of(generation_date, frequency, alignment, start)[bound]
