@@ -78,6 +78,12 @@ RATIOS = [
         "~1.0x (the cost of jobs)",
     ),
     (
+        "scale-out: queue_job 2 workers / Odoo's cron runner with 2 cron workers",
+        "scale-out: cron + queue_job, 2 workers",
+        "scale-out before: Odoo's cron runner, 2 cron workers",
+        ">= 1.67x",
+    ),
+    (
         "ingest in-process / COPY",
         "ingest() in-process, calls of 10,000",
         "COPY reference (same rows)",
@@ -406,7 +412,9 @@ RUNJOB_QUERIES = re.compile(r'"[A-Z]+ /queue_job/runjob[^"]*" 200 \S+ (\d+) ')
 def recurring_scale_out(env, scale, sink):
     """10,000 monthly orders of 3 lines: the plain cron method in this process (the reference), then on
     identical copies the cron with queue_job (recurring_orders_queue_job): its jobs run by a real server's
-    job runner on 1 and 2 prefork workers (and 4 where the machine has 4 cores)."""
+    job runner on 1 and 2 prefork workers (and 4 where the machine has 4 cores); last, without the bridge,
+    Odoo's own cron runner with two cron workers (``--max-cron-threads=2``): the one job runs in one of
+    them, whatever the number of workers (the situation the bridge changes)."""
     count = scaled(10000, scale)
     seed_recurring_orders(env, count)
     analyze(env)
@@ -415,7 +423,8 @@ def recurring_scale_out(env, scale, sink):
     env.cr.close()
     odoo.sql_db.close_all()  # nobody may be connected to a database being copied
     copies = {workers: f"{database}_w{workers}" for workers in (1, 2, 4) if workers <= (os.cpu_count() or 1)}
-    for copy in copies.values():
+    cron_copy = f"{database}_cron"
+    for copy in [*copies.values(), cron_copy]:
         admin_sql(f'CREATE DATABASE "{copy}" TEMPLATE "{database}"')
     try:
         with Registry(database).cursor() as cr:
@@ -426,8 +435,9 @@ def recurring_scale_out(env, scale, sink):
             raise RuntimeError(f"{generated} invoices generated for {count} orders")
         for workers, copy in copies.items():
             sink.append(_run_through_job_runner(copy, addons_path, workers, count))
+        sink.append(_run_through_cron_runner(cron_copy, addons_path, count))
     finally:
-        for copy in copies.values():
+        for copy in [*copies.values(), cron_copy]:
             admin_sql(f'DROP DATABASE IF EXISTS "{copy}" WITH (FORCE)')
 
 
@@ -444,6 +454,46 @@ def _run_through_job_runner(database, addons_path, workers, count):
     finally:
         if keeper:
             keeper.stop()
+
+
+def _run_through_cron_runner(database, addons_path, count):
+    """The cron without queue_job, run by a real server's cron workers (2 workers, 2 cron workers): wall
+    time from the trigger to the last invoice stored, and which cron worker processes generated."""
+    run_cron_script = [sys.executable, str(TESTS_DIR / "scripts" / "cron_runner_prepare.py")]
+    arguments = ["--database", database, "--addons-path", addons_path]
+    subprocess.run([*run_cron_script, *arguments, "--step", "uninstall"], check=True, capture_output=True)
+    with odoo_server(database, workers=2, options=["--max-cron-threads=2"]):
+        trigger = subprocess.run(
+            [*run_cron_script, *arguments, "--step", "trigger"], check=True, capture_output=True, text=True
+        )
+        started = json.loads(trigger.stdout.strip().splitlines()[-1])["started"]
+        deadline = time.monotonic() + 3600
+        while True:
+            ((stored,),) = _bench_query(
+                database, "SELECT count(*) FROM account_move WHERE recurring_order_id IS NOT NULL"
+            )
+            if stored >= count:
+                finished = time.time()
+                break
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"the cron runner stored {stored} of {count} invoices in an hour")
+            time.sleep(0.2)
+    ((distinct,),) = _bench_query(
+        database,
+        """SELECT count(DISTINCT (recurring_order_id, recurring_period_start))
+             FROM account_move WHERE recurring_order_id IS NOT NULL AND state != 'cancel'""",
+    )
+    if not stored == distinct == count:
+        raise RuntimeError(f"the cron runner stored {stored} invoices, {distinct} distinct periods")
+    return {
+        "name": "scale-out before: Odoo's cron runner, 2 cron workers",
+        "items": count,
+        "unit": "invoices",
+        "seconds": finished - started,
+        "queries": 0,
+        "peak_rss_mb": 0,
+        "extra": {"cron jobs": 1},
+    }
 
 
 def _run_jobs_and_measure(database, addons_path, workers, count):
