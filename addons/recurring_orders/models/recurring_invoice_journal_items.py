@@ -33,6 +33,10 @@ class RecurringInvoiceJournalItems(models.AbstractModel):
 
         Complete and incomplete invoices go to two ``create()`` calls: as soon as one invoice of a call
         brings its own receivable lines, Odoo's synchronisation adds none to any invoice of that call.
+        Complete ones are created with ``skip_analytic_sync``: journal items created with their account
+        run its inverse, which writes each item's analytic distribution back onto itself (one ``write()``
+        per item, with a synchronisation of its invoice each) to rebuild the analytic lines of posted
+        items; a draft invoice has none.
         """
         if not self._precomputes_journal_items():
             return moves.create(vals_list)
@@ -43,8 +47,9 @@ class RecurringInvoiceJournalItems(models.AbstractModel):
         for completed in (True, False):
             indexes = [index for index, vals in enumerate(vals_list) if ("line_ids" in vals) == completed]
             if indexes:
+                creating = moves.with_context(skip_analytic_sync=True) if completed else moves
                 created.update(
-                    zip(indexes, moves.create([vals_list[index] for index in indexes]), strict=True)
+                    zip(indexes, creating.create([vals_list[index] for index in indexes]), strict=True)
                 )
         return moves.browse([created[index].id for index in range(len(vals_list))])
 
@@ -62,7 +67,20 @@ class RecurringInvoiceJournalItems(models.AbstractModel):
         """Customer invoice values of ``company``, each with ``line_ids`` holding all of its journal items
         when it can be completed (the others are returned as they are)."""
         lookups = self._batch_lookups(vals_list, company)
-        return [self._complete_one(vals, company, lookups) for vals in vals_list]
+        completed = [self._complete_one(vals, company, lookups) for vals in vals_list]
+        if any("line_ids" in vals and not vals.get("journal_id") for vals in completed):
+            # Odoo searches the default journal once per invoice; a complete invoice is a customer invoice
+            # in the company's currency: one search gives the journal of them all.
+            journal = (
+                self.env["account.move"]
+                .with_company(company)
+                .new({"move_type": "out_invoice", "company_id": company.id})
+                ._search_default_journal()
+            )
+            for vals in completed:
+                if "line_ids" in vals and not vals.get("journal_id"):
+                    vals["journal_id"] = journal.id
+        return completed
 
     @api.model
     def _batch_lookups(self, vals_list, company):

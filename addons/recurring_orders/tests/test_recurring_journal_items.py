@@ -344,6 +344,13 @@ class TestRecurringJournalItems(RecurringOrdersCase):
                 key=repr,
             )
 
+        def analytic_items(invoice):
+            items = invoice.line_ids.analytic_line_ids
+            return sorted((item._get_distribution_key(), item.amount) for item in items)
+
         for mine, odoo in zip(ours, odoos, strict=True):
             self.assertEqual(comparable(mine), comparable(odoo))
             self.assertEqual([mine[name] for name in totals], [odoo[name] for name in totals])
+            # Posted with the analytic line of the order's analytic product line, either way.
+            self.assertEqual(analytic_items(mine), [(str(self.analytic_account.id), 180.0)])
+            self.assertEqual(analytic_items(mine), analytic_items(odoo))
