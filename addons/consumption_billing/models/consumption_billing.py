@@ -303,23 +303,38 @@ class ConsumptionBilling(models.AbstractModel):
     # ------------------------------------------------------------------------------------------------
 
     @api.model
-    def _invoice_line_values(self, billing_line):
-        """Values of an account.move.line (in invoice_line_ids) billing the line's records. Taxes and
-        accounts come from Odoo's own computation (product taxes mapped by the fiscal position)."""
-        return self._document_line_values(billing_line, quantity=billing_line["quantity"])
+    def _prepare_invoice_line_values(self, billing_line, **optional_values):
+        """Values of the invoice line (``invoice_line_ids``) billing one line of ``_prepare_billing()``;
+        creating it links the line's records. Taxes and accounts are Odoo's (the product's taxes mapped by
+        the fiscal position). ``optional_values`` (the caller's sequence, the run's
+        ``_analytic_line_values()``) are added as given, like Odoo's ``_prepare_invoice_line()``.
+
+        Override it to change the consumption lines of every invoice, whatever adds them (*Add
+        consumption*, recurring invoices)."""
+        return {
+            **self._document_line_values(billing_line, quantity=billing_line["quantity"]),
+            **optional_values,
+        }
 
     @api.model
-    def _sale_line_values(self, billing_line):
-        """Values of a sale.order.line billing the line's records; its quantity is delivered (consumed), so
-        the order can be invoiced whatever the product's invoicing policy. Its price is net: without the
-        explicit zero discount, Odoo would turn a percentage rule of the price list, already applied, into
-        a line discount (when discounts are shown on order lines)."""
-        return self._document_line_values(
-            billing_line,
-            product_uom_qty=billing_line["quantity"],
-            qty_delivered=billing_line["quantity"],
-            discount=0.0,
-        )
+    def _prepare_sale_line_values(self, billing_line, **optional_values):
+        """Values of the sale order line (``order_line``) billing one line of ``_prepare_billing()``;
+        creating it links the line's records. Its quantity is delivered (consumed), so the order can be
+        invoiced whatever the product's invoicing policy. Its price is net: without the explicit zero
+        discount, Odoo would turn a percentage rule of the price list, already applied, into a line discount
+        (when discounts are shown on order lines). ``optional_values`` (the run's
+        ``_analytic_line_values()``) are added as given.
+
+        Override it to change the consumption lines of every sale order the engine fills."""
+        return {
+            **self._document_line_values(
+                billing_line,
+                product_uom_qty=billing_line["quantity"],
+                qty_delivered=billing_line["quantity"],
+                discount=0.0,
+            ),
+            **optional_values,
+        }
 
     @api.model
     def _engine_context(self):

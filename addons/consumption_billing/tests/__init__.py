@@ -4,6 +4,7 @@ from . import (
     test_consumption_billing_engine,
     test_consumption_billing_flows,
     test_consumption_concurrency,
+    test_consumption_hooks,
     test_consumption_import,
     test_consumption_ingest,
     test_consumption_integrity,

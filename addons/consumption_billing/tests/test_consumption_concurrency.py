@@ -142,7 +142,9 @@ class TestConcurrentBilling(ConcurrentTransactionCase):
                 env["sale.order"].with_context(**engine._engine_context()).create(
                     {
                         "partner_id": self.customer_id,
-                        "order_line": [Command.create(engine._sale_line_values(line)) for line in lines],
+                        "order_line": [
+                            Command.create(engine._prepare_sale_line_values(line)) for line in lines
+                        ],
                     }
                 )
             results[key] = sum(len(line["record_ids"]) for line in lines)

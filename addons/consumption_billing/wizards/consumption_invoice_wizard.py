@@ -133,15 +133,26 @@ class ConsumptionInvoiceWizard(models.TransientModel):
             )
         move = self.move_id
         engine._check_income_accounts(lines, move.company_id, move.fiscal_position_id, move.journal_id)
-        analytic = engine._analytic_line_values()
         move.with_context(**engine._engine_context()).write(
-            {
-                "invoice_line_ids": [
-                    Command.create({**engine._invoice_line_values(line), **analytic}) for line in lines
-                ],
-            }
+            self._prepare_invoice_values(lines, engine._analytic_line_values())
         )
         return {"type": "ir.actions.act_window_close"}
+
+    def _prepare_invoice_values(self, billing_lines, optional_line_values):
+        """Values written on the invoice (``move_id``): one new invoice line per billing line of
+        ``_prepare_billing()`` (``consumption.billing._prepare_invoice_line_values()``), each with
+        ``optional_line_values`` (the run's ``_analytic_line_values()``).
+
+        Override it to change what *Add consumption* writes on the invoice (a section before the lines, a
+        note) rather than the lines themselves."""
+        self.ensure_one()
+        engine = self.env["consumption.billing"]
+        return {
+            "invoice_line_ids": [
+                Command.create(engine._prepare_invoice_line_values(line, **optional_line_values))
+                for line in billing_lines
+            ],
+        }
 
 
 class ConsumptionInvoiceWizardLine(models.TransientModel):

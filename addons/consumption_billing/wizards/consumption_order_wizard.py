@@ -90,24 +90,33 @@ class ConsumptionOrderWizard(models.TransientModel):
             self.env["sale.order"]
             .with_context(**engine._engine_context())
             .create(
-                [
-                    {
-                        "partner_id": customer.id,
-                        "company_id": self.env.company.id,
-                        "origin": self.env._(
-                            "Consumption %(date_from)s - %(date_to)s",
-                            date_from=self.date_from,
-                            date_to=self.date_to,
-                        ),
-                        "order_line": [
-                            Command.create({**engine._sale_line_values(line), **analytic}) for line in lines
-                        ],
-                    }
-                    for customer, lines in billed
-                ]
+                [self._prepare_sale_order_values(customer, lines, analytic) for customer, lines in billed]
             )
         )
         return self._notify_and_open(orders.with_env(self.env), skipped=len(customers) - len(orders))
+
+    def _prepare_sale_order_values(self, customer, billing_lines, optional_line_values):
+        """Values of the sale order created for one customer (its commercial entity): one order line per
+        billing line of ``_prepare_billing()`` (``consumption.billing._prepare_sale_line_values()``), each
+        with ``optional_line_values`` (the run's ``_analytic_line_values()``, read once for all customers).
+
+        Override it to change the order of one customer (a salesperson, a price list, a reference, a line
+        added) without rewriting the batch, which creates every order with one ``create()``."""
+        self.ensure_one()
+        engine = self.env["consumption.billing"]
+        return {
+            "partner_id": customer.id,
+            "company_id": self.env.company.id,
+            "origin": self.env._(
+                "Consumption %(date_from)s - %(date_to)s",
+                date_from=self.date_from,
+                date_to=self.date_to,
+            ),
+            "order_line": [
+                Command.create(engine._prepare_sale_line_values(line, **optional_line_values))
+                for line in billing_lines
+            ],
+        }
 
     def _notify_and_open(self, orders, skipped):
         action = self.env["ir.actions.act_window"]._for_xml_id("sale.action_quotations_with_onboarding")

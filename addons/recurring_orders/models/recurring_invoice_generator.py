@@ -521,7 +521,7 @@ class RecurringInvoiceGenerator(models.AbstractModel):
             )
             section = {"display_type": "line_section", "name": section_name, "sequence": 10000}
             lines = [
-                dict(billing._invoice_line_values(line), sequence=10001 + position)
+                billing._prepare_invoice_line_values(line, sequence=10001 + position)
                 for position, line in enumerate(billing_lines)
             ]
             result[order.id, index] = [section, *lines]
