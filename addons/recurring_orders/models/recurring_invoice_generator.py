@@ -7,7 +7,7 @@ import psycopg2.errors
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.fields import Command, Domain
-from odoo.tools import SQL, format_date, plaintext2html, split_every
+from odoo.tools import SQL, plaintext2html, split_every
 
 from ..tools import engine, subject
 
@@ -382,36 +382,24 @@ class RecurringInvoiceGenerator(models.AbstractModel):
 
     @api.model
     def _invoice_values(self, orders, plans):
+        """Values of the planned invoices of ``orders`` (``plans``: ``{order id: [plan]}``), order by order
+        and period by period. What the periods of an order share is built once (Odoo's
+        ``_prepare_invoice()``, its invoice lines, and the consumption of the whole batch in one engine
+        call); ``sale.order._prepare_recurring_invoice_values()`` gives the invoice of each period."""
         consumption = self._consumption_line_values(orders, plans)
         vals_list = []
         for order in orders:
-            order_values = order._prepare_invoice()
-            # Payment transactions and the payment reference belong to the order's first payment, not to
-            # every period.
-            order_values.pop("transaction_ids", None)
-            order_values.pop("payment_reference", None)
-            order_values.update(
-                partner_id=order.recurrence_invoice_partner_id.id,
-                invoice_payment_term_id=order.recurrence_payment_term_id.id,
-                recurring_order_id=order.id,
-            )
+            invoice_values = order._prepare_invoice()
             line_values = self._order_line_values(order)
             recurring_line_values = self._without_once_lines(order, line_values)
             for index, plan in enumerate(plans[order.id]):
-                consumption_lines = consumption.get((order.id, index), [])
                 plan_line_values = self._prorated_line_values(
                     order, line_values if plan.get("bill_once") else recurring_line_values, plan["share"]
                 )
                 vals_list.append(
-                    {
-                        **order_values,
-                        "invoice_date": plan["document_date"],
-                        "invoice_subject": plan["subject"],
-                        "recurring_period_start": plan["period_start"],
-                        "recurring_period_end": plan["period_end"],
-                        "invoice_line_ids": [Command.create(dict(values)) for values in plan_line_values]
-                        + [Command.create(values) for values in consumption_lines],
-                    }
+                    order._prepare_recurring_invoice_values(
+                        plan, invoice_values, plan_line_values, consumption.get((order.id, index), [])
+                    )
                 )
         return vals_list
 
@@ -475,7 +463,9 @@ class RecurringInvoiceGenerator(models.AbstractModel):
         before it (``previous``), then, on their own lines, the records of the earlier periods since the
         order's first one that arrived after their period's invoice. The engine leaves out billed records
         and gives a record to the first request that covers it (the oldest plan, in a catch-up), and links
-        the records to the invoice lines created from these values.
+        the records to the invoice lines created from these values: the section of
+        ``sale.order._prepare_recurring_consumption_section()``, then one line per billing line from
+        ``consumption.billing._prepare_invoice_line_values()``.
         """
         requests = []
         keys = []
@@ -514,12 +504,7 @@ class RecurringInvoiceGenerator(models.AbstractModel):
         for (order, index, date_from, date_to), billing_lines in billing_lines_by_plan.items():
             if not billing_lines:
                 continue
-            section_name = order.env._(
-                "Consumption from %(start)s to %(end)s",
-                start=format_date(order.env, min(date_from, *(line["date_from"] for line in billing_lines))),
-                end=format_date(order.env, date_to),
-            )
-            section = {"display_type": "line_section", "name": section_name, "sequence": 10000}
+            section = order._prepare_recurring_consumption_section(date_from, date_to, billing_lines)
             lines = [
                 billing._prepare_invoice_line_values(line, sequence=10001 + position)
                 for position, line in enumerate(billing_lines)

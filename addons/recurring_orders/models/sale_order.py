@@ -1084,3 +1084,61 @@ class SaleOrder(models.Model):
                 readonly = node.get("readonly")
                 node.set("readonly", f"({readonly}) or finalized" if readonly else "finalized")
         return arch, view
+
+    # ------------------------------------------------------------------
+    # Generated invoices, one at a time (hooks of recurring.invoice.generator's batches)
+    # ------------------------------------------------------------------
+
+    def _prepare_recurring_invoice_values(self, plan, invoice_values, line_values, consumption_line_values):
+        """Values of the invoice generated for one period of the order, as given to
+        ``account.move.create()``.
+
+        ``plan``: the period (``generation_date``, ``period_start``, ``period_end``, ``share``,
+        ``document_date``, ``subject``, ``bill_once``); ``invoice_values``: the order's
+        ``_prepare_invoice()``, read once for all of its periods; ``line_values``: the invoice lines of the
+        order lines billed in this period, quantities prorated; ``consumption_line_values``: the period's
+        consumption section and lines, empty without. The arguments are shared with the other periods: copy
+        what you change.
+
+        Override it to change one generated invoice (a reference, a journal, a line) without copying the
+        generator's batch, which creates every invoice of a batch with one ``create()``.
+        """
+        self.ensure_one()
+        values = dict(invoice_values)
+        # Payment transactions and the payment reference belong to the order's first payment, not to every
+        # period.
+        values.pop("transaction_ids", None)
+        values.pop("payment_reference", None)
+        values.update(
+            partner_id=self.recurrence_invoice_partner_id.id,
+            invoice_payment_term_id=self.recurrence_payment_term_id.id,
+            recurring_order_id=self.id,
+            invoice_date=plan["document_date"],
+            invoice_subject=plan["subject"],
+            recurring_period_start=plan["period_start"],
+            recurring_period_end=plan["period_end"],
+            invoice_line_ids=[
+                fields.Command.create(dict(line)) for line in (*line_values, *consumption_line_values)
+            ],
+        )
+        return values
+
+    def _prepare_recurring_consumption_section(self, date_from, date_to, billing_lines):
+        """Values of the section line heading the consumption of a generated invoice, in the order's
+        invoice language (``self``'s context): "Consumption from <start> to <end>", where ``date_from`` and
+        ``date_to`` bound the billed period and the start goes back to the oldest late record among
+        ``billing_lines`` (``consumption.billing._prepare_billing()``'s lines of this invoice).
+
+        Override it to rename or move the section; the lines themselves are
+        ``consumption.billing._prepare_invoice_line_values()``'s."""
+        self.ensure_one()
+        start = min(date_from, *(line["date_from"] for line in billing_lines))
+        return {
+            "display_type": "line_section",
+            "name": self.env._(
+                "Consumption from %(start)s to %(end)s",
+                start=format_date(self.env, start),
+                end=format_date(self.env, date_to),
+            ),
+            "sequence": 10000,
+        }
