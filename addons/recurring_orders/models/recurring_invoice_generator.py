@@ -10,6 +10,7 @@ from odoo.fields import Command, Domain
 from odoo.tools import SQL, plaintext2html, split_every
 
 from ..tools import engine, subject
+from ..tools.periods import CONSUMPTION_PERIOD_SHIFTS
 
 _logger = logging.getLogger(__name__)
 
@@ -469,9 +470,9 @@ class RecurringInvoiceGenerator(models.AbstractModel):
         """
         requests = []
         keys = []
-        for order in orders.filtered(lambda order: order.recurrence_consumption != "none"):
+        for order in orders.filtered(lambda order: order.recurrence_consumption in CONSUMPTION_PERIOD_SHIFTS):
             domain = order._recurrence_consumption_domain()
-            shift = -1 if order.recurrence_consumption == "previous" else 0
+            shift = CONSUMPTION_PERIOD_SHIFTS[order.recurrence_consumption]
             first_date = order._recurrence_period_bounds(order.recurrence_date_start, shift=shift)[0]
             for index, plan in enumerate(plans[order.id]):
                 # The whole period: consumption is never prorated.
