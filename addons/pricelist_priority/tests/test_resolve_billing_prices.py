@@ -234,7 +234,11 @@ class TestResolveBillingPrices(BillingPriceCase):
 
     def test_price_lists_disabled_gives_catalog_price(self):
         self.add_rules(self.pricelist, {"applied_on": "3_global", "fixed_price": 1.0})
-        self.env.user.group_ids -= self.env.ref("product.group_product_pricelist")
+        # Off as the setting turns it off: no internal user gets the group through another one any more
+        # (the demo data turns price lists on), nor has it of its own.
+        group = self.env.ref("product.group_product_pricelist")
+        self.env.ref("base.group_user")._remove_group(group)
+        self.env.user.group_ids -= group
         self.assertEqual(
             self.resolve(), {"price": 10.0, "source": "catalog", "rule_id": False, "currency_id": self.usd.id}
         )

@@ -2,6 +2,7 @@ import importlib.util
 
 from . import (
     test_dashboard_query,
+    test_demo,
     test_install,
     test_periods,
     test_portal_recurring,

@@ -21,8 +21,8 @@ class TestRecurringJobs(RecurringOrdersCase):
     def setUpClass(cls):
         super().setUpClass()
         # Only this test's orders are due on 2026-01-01: other orders would make more batches. The demo order
-        # (due from the month the database was made) is left untouched: the test transaction must not
-        # hold its row lock (see the concurrent update test).
+        # (committed when the database was made) is left untouched: the test transaction must not hold its
+        # row lock (see the concurrent update test).
         demo_order = cls.env.ref("recurring_orders.demo_order_maintenance", raise_if_not_found=False)
         cls.demo_order = demo_order or cls.env["sale.order"]
         others = cls.env["sale.order"].search([("recurrence_enabled", "=", True)]) - cls.demo_order
