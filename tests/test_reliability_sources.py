@@ -1,4 +1,6 @@
-"""Consumption sources run by the cron worker with real commits: per-batch commits, a kill mid-file."""
+"""Consumption sources run by the scheduled action's path with real commits: per-batch commits, a kill
+mid-file. (With consumption_billing_queue_job installed, the action enqueues jobs that run this same path:
+tests/test_reliability_source_jobs.py.)"""
 
 import shutil
 import tempfile
@@ -39,7 +41,7 @@ class TestConsumptionSourcesCron(TestCase):
             )
             _write_cdr(self.folder / "cdr_1_big.csv", 25_000)
             _write_cdr(self.folder / "cdr_2_bad.csv", 25_000, bad_row=22_222)
-            result = processes.run_script(database, "consumption_sources.py", "--action", "cron")
+            result = processes.run_script(database, "consumption_sources.py", "--action", "run-due")
 
             runs = {source_id: (state, created, error) for source_id, state, created, error in result["runs"]}
             self.assertEqual(runs[sources["unreachable"]][0], "failed")
@@ -59,7 +61,7 @@ class TestConsumptionSourcesCron(TestCase):
             # The fixed file dropped again is taken whole, without recording its first batches twice.
             (self.folder / "failed" / "cdr_2_bad.csv").unlink()
             _write_cdr(self.folder / "cdr_2_bad.csv", 25_000)
-            result = processes.run_script(database, "consumption_sources.py", "--action", "cron")
+            result = processes.run_script(database, "consumption_sources.py", "--action", "run-due")
             self.assertEqual(_records(database, "cdr_2_bad.csv"), (25_000, 25_000))
             self.assertIn("cdr_2_bad.csv", [path.name for path in (self.folder / "done").iterdir()])
 
@@ -69,7 +71,7 @@ class TestConsumptionSourcesCron(TestCase):
                 database, "consumption_sources.py", "--action", "prepare", "--folder", self.folder
             )
             _write_cdr(self.folder / "cdr_huge.csv", 200_000)
-            worker = processes.start_script(database, "consumption_sources.py", "--action", "cron")
+            worker = processes.start_script(database, "consumption_sources.py", "--action", "run-due")
             deadline = time.monotonic() + 300
             while _records(database, "cdr_huge.csv")[0] < 20_000 and worker.poll() is None:
                 self.assertLess(time.monotonic(), deadline, "no batch was committed in time")
@@ -82,6 +84,6 @@ class TestConsumptionSourcesCron(TestCase):
                 (self.folder / "cdr_huge.csv").exists(), "a file is moved only once all of it is in"
             )
 
-            processes.run_script(database, "consumption_sources.py", "--action", "cron")
+            processes.run_script(database, "consumption_sources.py", "--action", "run-due")
             self.assertEqual(_records(database, "cdr_huge.csv"), (200_000, 200_000))
             self.assertTrue((self.folder / "done" / "cdr_huge.csv").exists())

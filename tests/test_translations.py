@@ -16,6 +16,7 @@ ADDONS = Path(__file__).resolve().parent.parent / "addons"
         "recurring_orders",
         "consumption_billing_fs_storage",
         "recurring_orders_queue_job",
+        "consumption_billing_queue_job",
     ],
 )
 def test_french_catalog_translates_every_template_string(addon):

@@ -604,6 +604,8 @@ def seed_consumption(env, customers, products, per_customer, prefix):
 
 
 def _bill_into_orders(env, customers, first, last):
+    # In this process, however many customers (consumption_billing_queue_job would queue jobs beyond 100).
+    env["ir.config_parameter"].set_param("consumption_billing_queue_job.customers_per_job", "0")
     wizard = env["consumption.order.wizard"].create(
         {"partner_ids": [(6, 0, customers.ids)], "date_from": first, "date_to": last}
     )

@@ -3,7 +3,10 @@
 --action prepare: a customer, a product, a storage on --folder and two sources: one reading
   cdr_*.csv files of that folder, one HTTP source on a closed port (always failing). Prints their ids.
 --action cron: runs the scheduled action "Fetch consumption sources" as the scheduler does (its own
-  cursor, commits per batch). Prints {"runs": [[source id, state, rows_created, error], ...]}.
+  cursor, commits per batch); with consumption_billing_queue_job installed, it only enqueues the jobs.
+--action run-due: runs every due source at once by the scheduled action's own path, whether or not the
+  bridge makes the action enqueue jobs.
+Both make every source due first, and print {"runs": [[source id, state, rows_created, error], ...]}.
 """
 
 import json
@@ -44,12 +47,14 @@ if args.action == "prepare":
             ]
         )
         print(json.dumps({"files": sources[0].id, "unreachable": sources[1].id}))
-elif args.action == "cron":
+elif args.action in ("cron", "run-due"):
     with environment(args.database) as env:
-        cron = env.ref("consumption_billing.ir_cron_fetch_consumption_sources")
         env["consumption.source"].search([]).write({"last_run_at": False})  # all due now
         env.cr.commit()
-        cron.method_direct_trigger()
+        if args.action == "cron":
+            env.ref("consumption_billing.ir_cron_fetch_consumption_sources").method_direct_trigger()
+        else:
+            env["consumption.source"]._run_due_sources(commit=True)
     with environment(args.database) as env:
         runs = env["consumption.source.run"].search([], order="id")
         print(

@@ -1,0 +1,1 @@
+from . import consumption_source, queue_job

@@ -1,0 +1,1 @@
+from . import test_consumption_order_jobs, test_consumption_source_jobs

@@ -1,0 +1,1 @@
+from . import consumption_order_wizard
