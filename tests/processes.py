@@ -23,6 +23,8 @@ import requests
 SCRIPTS_DIR = Path(__file__).resolve().parent / "scripts"
 # Odoo's command line as a script: a prefork server runs it again for its websocket process.
 ODOO_LAUNCHER = Path(__file__).resolve().parent.parent / "setup" / "odoo_server.py"
+# queue_job's root channel and the channels of our bridges (setup/run gives them the same capacities).
+JOB_CHANNELS = ("root", "root.recurring_invoicing", "root.consumption_sources", "root.consumption_billing")
 
 
 def _test_database():
@@ -138,6 +140,33 @@ def kill_hard(process):
     process.wait(timeout=60)
 
 
+def job_states(database, identity_prefix):
+    """{state: count} of the queue_job jobs whose identity key starts with ``identity_prefix``."""
+    return dict(
+        query(
+            database,
+            "SELECT state, count(*) FROM queue_job WHERE identity_key LIKE %s GROUP BY state",
+            [f"{identity_prefix}%"],
+        )
+    )
+
+
+def wait_for_jobs(database, identity_prefix, count, timeout=600):
+    """Wait until ``count`` jobs of ``identity_prefix`` are done and return their states; fail on a failed
+    job or at the deadline."""
+    deadline = time.monotonic() + timeout
+    while True:
+        states = job_states(database, identity_prefix)
+        if states.get("failed"):
+            errors = query(database, "SELECT exc_info FROM queue_job WHERE state = 'failed'")
+            raise AssertionError(f"a job failed: {errors}")
+        if states.get("done", 0) >= count:
+            return states
+        if time.monotonic() > deadline:
+            raise AssertionError(f"jobs still not done after {timeout} s: {states}")
+        time.sleep(0.5)
+
+
 def free_port():
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -149,7 +178,7 @@ def odoo_server(database, workers=2, job_runner=False, channels=None, options=()
     """A real Odoo server (prefork workers) on a free localhost port; yields its base URL.
 
     ``job_runner``: queue_job loaded server-wide, so the server's job runner hands the jobs to its workers,
-    with ``channels`` (default: ``workers`` jobs at once, on root and on the recurring invoicing channel).
+    with ``channels`` (default: ``workers`` jobs at once, on root and on each of our channels).
     ``options``: more server options (``--logfile=...``).
     """
     port = free_port()
@@ -173,7 +202,7 @@ def odoo_server(database, workers=2, job_runner=False, channels=None, options=()
     environment = dict(os.environ)
     if job_runner:
         command.append("--load=web,queue_job")
-        default_channels = f"root:{workers},root.recurring_invoicing:{workers}"
+        default_channels = ",".join(f"{channel}:{workers}" for channel in JOB_CHANNELS)
         environment["ODOO_QUEUE_JOB_CHANNELS"] = channels or default_channels
     # The log goes to a file: a pipe nobody reads would block a server that logs much (killed workers...).
     log = tempfile.TemporaryFile(mode="w+")  # noqa: SIM115 (closed when the server is stopped)

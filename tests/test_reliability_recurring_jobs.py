@@ -12,9 +12,7 @@ from unittest import TestCase
 from . import processes
 from .test_reliability_recurring import ACTIVE_RECURRING_INVOICES, INVOICE_SNAPSHOT
 
-JOB_STATES = """
-    SELECT state, count(*) FROM queue_job WHERE identity_key LIKE 'recurring_invoicing:%' GROUP BY state
-"""
+KEY_PREFIX = "recurring_invoicing:"
 
 
 def _set_batch_size(database, size):
@@ -26,22 +24,11 @@ def _set_batch_size(database, size):
 
 
 def _job_states(database):
-    return dict(processes.query(database, JOB_STATES))
+    return processes.job_states(database, KEY_PREFIX)
 
 
 def _wait_for_jobs(database, count, timeout=600):
-    """Wait until ``count`` recurring invoicing jobs are done; fail on a failed job or at the deadline."""
-    deadline = time.monotonic() + timeout
-    while True:
-        states = _job_states(database)
-        if states.get("failed"):
-            errors = processes.query(database, "SELECT exc_info FROM queue_job WHERE state = 'failed'")
-            raise AssertionError(f"a job failed: {errors}")
-        if states.get("done", 0) >= count:
-            return states
-        if time.monotonic() > deadline:
-            raise AssertionError(f"jobs still not done after {timeout} s: {states}")
-        time.sleep(0.5)
+    return processes.wait_for_jobs(database, KEY_PREFIX, count, timeout)
 
 
 class TestRecurringJobsProcesses(TestCase):
