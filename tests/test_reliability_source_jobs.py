@@ -6,15 +6,11 @@ Each test works on a copy of the pristine test database, where setup/test instal
 """
 
 import os
-import shutil
 import signal
-import tempfile
 import time
-from pathlib import Path
-from unittest import TestCase
 
 from . import processes
-from .test_reliability_sources import _records, _write_cdr
+from .test_reliability_sources import SourcesProcessCase, _records, _write_cdr
 
 KEY_PREFIX = "consumption_source_run:"
 # A job runs in an HTTP worker, under its time limits: long enough for the longest file of these tests.
@@ -22,18 +18,11 @@ LIMITS = ("--limit-time-cpu=900", "--limit-time-real=1800")
 RUNS = "SELECT source_id, state, rows_created, error_message FROM consumption_source_run ORDER BY id"
 
 
-class TestConsumptionSourceJobsProcesses(TestCase):
-    def setUp(self):
-        self.folder = Path(tempfile.mkdtemp(prefix="consumption_source_jobs_"))
-        self.addCleanup(shutil.rmtree, self.folder, ignore_errors=True)
-
+class TestConsumptionSourceJobsProcesses(SourcesProcessCase):
     def test_the_job_runner_fetches_each_due_source_once_with_the_actions_commits(self):
         with processes.database_copy("source_jobs") as database:
-            sources = processes.run_script(
-                database, "consumption_sources.py", "--action", "prepare", "--folder", self.folder
-            )
-            _write_cdr(self.folder / "cdr_1_big.csv", 25_000)
-            _write_cdr(self.folder / "cdr_2_bad.csv", 25_000, bad_row=22_222)
+            sources = self.prepare(database)
+            self.drop_big_and_bad_files()
             with processes.odoo_server(database, workers=2, job_runner=True, options=LIMITS):
                 planned = processes.run_script(database, "consumption_sources.py", "--action", "cron")
                 self.assertEqual(planned["runs"], [], "the scheduled action only plans")
@@ -41,31 +30,11 @@ class TestConsumptionSourceJobsProcesses(TestCase):
                     sum(processes.job_states(database, KEY_PREFIX).values()), 2, "one per source"
                 )
                 self.assertEqual(processes.wait_for_jobs(database, KEY_PREFIX, 2), {"done": 2})
-
-            runs = {
-                source_id: (state, created, error)
-                for source_id, state, created, error in processes.query(database, RUNS)
-            }
-            self.assertEqual(len(runs), 2, "one run per source")
-            self.assertEqual(runs[sources["unreachable"]][0], "failed")
-            state, created, error = runs[sources["files"]]
-            self.assertEqual(state, "failed")
-            self.assertEqual(created, 25_000 + 20_000, "the bad file's batches before its bad row stay")
-            self.assertIn("Row 22222, field product", error)
-            self.assertEqual(_records(database, "cdr_1_big.csv"), (25_000, 25_000))
-            self.assertEqual(
-                sorted(path.name for path in (self.folder / "done").iterdir()), ["cdr_1_big.csv"]
-            )
-            self.assertEqual(
-                sorted(path.name for path in (self.folder / "failed").iterdir()),
-                ["cdr_2_bad.csv", "cdr_2_bad.csv.error.txt"],
-            )
+            self.assert_big_and_bad_files_run(database, sources, processes.query(database, RUNS))
 
     def test_worker_killed_mid_file_then_requeued_records_each_row_once(self):
         with processes.database_copy("source_jobs_kill") as database:
-            processes.run_script(
-                database, "consumption_sources.py", "--action", "prepare", "--folder", self.folder
-            )
+            self.prepare(database)
             _write_cdr(self.folder / "cdr_huge.csv", 200_000)
             with processes.odoo_server(database, workers=2, job_runner=True, options=LIMITS):
                 processes.run_script(database, "consumption_sources.py", "--action", "cron")

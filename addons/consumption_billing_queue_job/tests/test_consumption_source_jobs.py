@@ -4,8 +4,7 @@ from unittest.mock import patch
 import psycopg2.errors
 
 from odoo import fields
-from odoo.addons.consumption_billing.tests.common import ConsumptionCase
-from odoo.addons.consumption_billing.tests.feed_server import FeedServer
+from odoo.addons.consumption_billing.tests.test_consumption_source import ConsumptionSourceCase
 from odoo.addons.queue_job.job import Job
 from odoo.addons.queue_job.tests.common import trap_jobs
 from odoo.tests import tagged
@@ -15,42 +14,22 @@ KEY_PREFIX = "consumption_source_run:"
 
 
 @tagged("post_install", "-at_install")
-class TestConsumptionSourceJobs(ConsumptionCase):
+class TestConsumptionSourceJobs(ConsumptionSourceCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.server = FeedServer()
-        cls.addClassCleanup(cls.server.stop)
-        cls.Source = cls.env["consumption.source"]
-        # Only this test's sources are due.
-        cls.Source.search([]).active = False
+        cls.Source.search([]).active = False  # only this test's sources are due
 
     def setUp(self):
         super().setUp()
-        self.server.routes.clear()
         self.server.serve("/usage", self.rows("A1", "A2"))
         self.server.serve("/other", self.rows("B1", partner="CUST-BETA", quantity=4))
-        self.working = self.make_source("/usage", name="Meters")
+        self.working = self.make_source(name="Meters")
         self.other = self.make_source("/other", name="Switch")
         self.broken = self.make_source("/missing", name="Broken")
-        self.not_due = self.make_source("/usage", name="Ran a minute ago")
+        self.not_due = self.make_source(name="Ran a minute ago")
         self.not_due.last_run_at = fields.Datetime.now() - timedelta(minutes=1)
         self.due = self.working | self.other | self.broken
-
-    def make_source(self, path, **values):
-        return self.Source.create(
-            {
-                "url": self.server.base_url + path,
-                "user_id": self.consumption_manager.id,
-                "timeout": 5,
-                **values,
-            }
-        )
-
-    @staticmethod
-    def rows(*refs, **values):
-        base = {"partner": "CUST-ALPHA", "product": "T-PHONE", "date": "2026-11-10", "quantity": 10}
-        return [{**base, "external_ref": ref, **values} for ref in refs]
 
     def outcome(self):
         """What the runs of the due sources gave, without ids or timings."""
