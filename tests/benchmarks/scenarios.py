@@ -138,7 +138,7 @@ def measure(sink, name, items, unit, extra=None):
             "seconds": time.perf_counter() - started,
             "queries": odoo.sql_db.sql_counter - queries,
             "peak_rss_mb": peak_rss_mb(),
-            "extra": extra or {},
+            "extra": extra if extra is not None else {},
         }
     )
 
@@ -429,8 +429,11 @@ def recurring_scale_out(env, scale, sink):
     try:
         with Registry(database).cursor() as cr:
             reference = api.Environment(cr, SUPERUSER_ID, {})
-            with measure(sink, "scale-out reference: cron method, one process", count, "invoices"):
+            extra = {}
+            cpu_before = psutil.cpu_times()
+            with measure(sink, "scale-out reference: cron method, one process", count, "invoices", extra):
                 generated = _generate_all(reference)
+            extra["machine CPU busy, all cores"] = f"{_cpu_busy_share(cpu_before, psutil.cpu_times()):.0%}"
         if generated != count:
             raise RuntimeError(f"{generated} invoices generated for {count} orders")
         for workers, copy in copies.items():
@@ -456,6 +459,14 @@ def _run_through_job_runner(database, addons_path, workers, count):
             keeper.stop()
 
 
+def _cpu_busy_share(before, after):
+    """Share of the machine's CPU time, every core, that was busy between two ``psutil.cpu_times()``:
+    what is left for more workers (the Odoo processes and PostgreSQL share the same cores)."""
+    total = sum(after) - sum(before)
+    idle = (after.idle + getattr(after, "iowait", 0)) - (before.idle + getattr(before, "iowait", 0))
+    return 1 - idle / total if total else 0.0
+
+
 def _run_through_cron_runner(database, addons_path, count):
     """The cron without queue_job, run by a real server's cron workers (2 workers, 2 cron workers): wall
     time from the trigger to the last invoice stored, and which cron worker processes generated."""
@@ -467,6 +478,7 @@ def _run_through_cron_runner(database, addons_path, count):
             [*run_cron_script, *arguments, "--step", "trigger"], check=True, capture_output=True, text=True
         )
         started = json.loads(trigger.stdout.strip().splitlines()[-1])["started"]
+        cpu_before = psutil.cpu_times()
         deadline = time.monotonic() + 3600
         while True:
             ((stored,),) = _bench_query(
@@ -474,6 +486,7 @@ def _run_through_cron_runner(database, addons_path, count):
             )
             if stored >= count:
                 finished = time.time()
+                cpu_busy = _cpu_busy_share(cpu_before, psutil.cpu_times())
                 break
             if time.monotonic() > deadline:
                 raise RuntimeError(f"the cron runner stored {stored} of {count} invoices in an hour")
@@ -492,7 +505,7 @@ def _run_through_cron_runner(database, addons_path, count):
         "seconds": finished - started,
         "queries": 0,
         "peak_rss_mb": 0,
-        "extra": {"cron jobs": 1},
+        "extra": {"cron jobs": 1, "machine CPU busy, all cores": f"{cpu_busy:.0%}"},
     }
 
 
@@ -528,6 +541,7 @@ def _run_jobs_and_measure(database, addons_path, workers, count):
                 text=True,
             )
             peak_rss = {}
+            cpu_before = psutil.cpu_times()
             while True:
                 for process in server:
                     try:
@@ -542,6 +556,7 @@ def _run_jobs_and_measure(database, addons_path, workers, count):
                 if planner.poll() is not None and states.get("done") and states.keys() == {"done"}:
                     break
                 time.sleep(0.2)
+            cpu_busy = _cpu_busy_share(cpu_before, psutil.cpu_times())
             if planner.returncode:
                 raise RuntimeError("the planning failed")
             started = json.loads(planner.communicate()[0].strip().splitlines()[-1])["started"]
@@ -566,7 +581,11 @@ def _run_jobs_and_measure(database, addons_path, workers, count):
         "seconds": float(finished) - started,
         "queries": queries,
         "peak_rss_mb": max(worker_rss),
-        "extra": {"jobs": jobs, "peak RSS of each worker that ran jobs (MB)": worker_rss},
+        "extra": {
+            "jobs": jobs,
+            "peak RSS of each worker that ran jobs (MB)": worker_rss,
+            "machine CPU busy, all cores": f"{cpu_busy:.0%}",
+        },
     }
 
 
