@@ -6,7 +6,7 @@ value), runs ANALYZE, then times, as the admin user (record rules applied):
 
 * the first page: ``web_search_read`` of the list view's fields (80 rows, count up to 10,001, the web
   client's call) plus ``get_problem_counts`` (the tiles);
-* the export: ``recurring.dashboard.xlsx._generate`` of every row.
+* the export: ``recurring.dashboard.xlsx._write_workbook`` of every row into a file, as the download does.
 
 Standalone (seeds into the given database, which it changes: use a copy), prints medians of 3:
     python tests/benchmarks/bench_dashboard.py --database DB --addons-path PATHS [--orders 10000]
@@ -18,6 +18,7 @@ import json
 import resource
 import statistics
 import sys
+import tempfile
 import time
 from datetime import date
 from pathlib import Path
@@ -253,6 +254,18 @@ def seed(env, order_count, invoice_count):
              JOIN sale_order_line order_line
                ON order_line.order_id = m.order_id AND order_line.sequence = line.sequence"""
     )
+    # What generation keeps on each order: its last generated invoice and what it billed for the subscription
+    # (the whole untaxed amount: the template invoice has no consumption or Bill once line).
+    env.cr.execute(
+        """UPDATE sale_order so
+              SET recurrence_last_invoice_id = last.id,
+                  recurrence_last_subscription_amount = last.amount_untaxed
+             FROM (SELECT DISTINCT ON (move.recurring_order_id) move.recurring_order_id, move.id,
+                          move.amount_untaxed
+                     FROM account_move move JOIN bench_move m ON m.id = move.id
+                    ORDER BY move.recurring_order_id, move.recurring_period_start DESC) last
+            WHERE last.recurring_order_id = so.id"""
+    )
     # Invoices made by hand from an order's lines in a month the order already billed: duplicates.
     _clone(
         env,
@@ -294,6 +307,18 @@ def seed(env, order_count, invoice_count):
                  JOIN sale_order_line order_line
                    ON order_line.order_id = b.id AND order_line.sequence = line.sequence""",
             duplicates,
+        )
+    )
+    # What the ORM keeps on the orders of these invoices: their periods billed twice (the addons path is
+    # set once the arguments are read, hence the late import).
+    from odoo.addons.recurring_orders.tools.dashboard_query import duplicate_periods_sql
+
+    env.cr.execute("SELECT id FROM bench_order ORDER BY seq LIMIT %s", [HAND_MADE_DUPLICATES])
+    env.cr.execute(
+        SQL(
+            """UPDATE sale_order so SET recurrence_duplicate_period_count = duplicate.period_count
+                 FROM (%s) duplicate WHERE duplicate.order_id = so.id""",
+            duplicate_periods_sql([row[0] for row in env.cr.fetchall()]),
         )
     )
     env.cr.execute("SELECT COUNT(*) FROM bench_move")
@@ -352,7 +377,14 @@ def measure_first_page(env):
 
 
 def measure_export(env):
-    return _timed(env, lambda: env["recurring.dashboard.xlsx"]._generate([]))
+    """The download's path: the workbook written to a temporary file (its size is the result)."""
+
+    def export():
+        with tempfile.TemporaryFile() as file:
+            env["recurring.dashboard.xlsx"]._write_workbook([], file)
+            return file.tell()
+
+    return _timed(env, export)
 
 
 def _peak_rss_mb():

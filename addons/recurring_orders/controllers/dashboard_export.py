@@ -1,6 +1,8 @@
 import json
+import tempfile
 
 from werkzeug.exceptions import BadRequest
+from werkzeug.wsgi import wrap_file
 
 from odoo import http
 from odoo.addons.consumption_billing.controllers.consumption_statement import xlsx_response
@@ -20,5 +22,15 @@ class RecurringDashboardExport(http.Controller):
         if not isinstance(domain, list):
             raise BadRequest(request.env._("The filter of the export must be a list of conditions."))
         export = request.env["recurring.dashboard.xlsx"]
-        content = export._generate(domain)
-        return xlsx_response(export._filename(), content)
+        # Written to disk, then sent in blocks: the file is never held in memory.
+        file = tempfile.TemporaryFile()  # noqa: SIM115 (closed by the response once sent)
+        try:
+            export._write_workbook(domain, file)
+        except Exception:
+            file.close()
+            raise
+        size = file.tell()
+        file.seek(0)
+        response = xlsx_response(export._filename(), wrap_file(request.httprequest.environ, file))
+        response.headers["Content-Length"] = size
+        return response

@@ -309,7 +309,7 @@ class RecurringInvoiceGenerator(models.AbstractModel):
                 lang = order._recurrence_subject_lang()
                 order_plans = []
                 for generation_date in order._recurrence_uninvoiced_dates(
-                    invoiced.get(order.id, set()), limit=catch_up_limit, until=today
+                    invoiced.get(order.id, {}), limit=catch_up_limit, until=today
                 ):
                     first, last, share = order._recurrence_billed_period(generation_date)
                     document_date = order._recurrence_document_date(generation_date, today)
@@ -323,7 +323,7 @@ class RecurringInvoiceGenerator(models.AbstractModel):
                             "subject": subject.render_subject(template, document_date, lang=lang) or False,
                         }
                     )
-                self._plan_once_lines(order, order_plans, invoiced.get(order.id, set()))
+                self._plan_once_lines(order, order_plans, invoiced.get(order.id, {}))
             except TRANSIENT_ERRORS:
                 raise
             except Exception as error:

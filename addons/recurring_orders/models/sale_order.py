@@ -12,6 +12,7 @@ from odoo.fields import Domain
 from odoo.tools import format_date, formatLang
 
 from ..tools import engine, periods, subject
+from ..tools.dashboard_query import duplicate_periods_sql
 
 PREVIEW_SIZE = 12
 # What the generator does with the root's rights (post, email, bill consumption): only users allowed to
@@ -32,6 +33,9 @@ class SaleOrder(models.Model):
         "recurrence_invoice_ids",
         "recurrence_invoice_partner_id",
         "recurrence_next_date",
+        "recurrence_last_invoice_id",
+        "recurrence_last_subscription_amount",
+        "recurrence_duplicate_period_count",
         "recurrence_last_error",
         "recurrence_last_error_date",
         "recurrence_error_activity_id",
@@ -161,11 +165,39 @@ class SaleOrder(models.Model):
     )
     recurrence_next_date = fields.Date(
         string="Next Generation",
-        compute="_compute_recurrence_next_date",
+        compute="_compute_recurrence_invoicing_progress",
         store=True,
         index="btree_not_null",
         help="The oldest generation date whose period has no invoice yet (a cancelled invoice frees its "
         "period). Empty when recurring invoicing is off or over.",
+    )
+    # Kept with the next date whenever an invoice is generated, cancelled or deleted: the dashboard reads
+    # them for every order without scanning the invoices.
+    recurrence_last_invoice_id = fields.Many2one(
+        "account.move",
+        string="Last Generated Invoice",
+        compute="_compute_recurrence_invoicing_progress",
+        store=True,
+        index="btree_not_null",
+        copy=False,
+        help="The generated invoice (not cancelled) of the latest period.",
+    )
+    recurrence_duplicate_period_count = fields.Integer(
+        string="Periods Billed Twice",
+        compute="_compute_recurrence_duplicate_period_count",
+        store=True,
+        copy=False,
+        help="Periods billed by more than one invoice that is not cancelled: a customer invoice made by hand "
+        "from the order's lines next to the generated invoice of its period, or to another one.",
+    )
+    recurrence_last_subscription_amount = fields.Monetary(
+        string="Last Invoice Subscription",
+        compute="_compute_recurrence_last_subscription_amount",
+        store=True,
+        copy=False,
+        currency_field="currency_id",
+        help="Untaxed amount of the last generated invoice without its consumption lines and the order's "
+        "Bill once lines: what it billed for the subscription.",
     )
     recurrence_next_document_date = fields.Date(
         string="Next Invoice Date",
@@ -280,11 +312,60 @@ class SaleOrder(models.Model):
         "recurrence_invoice_ids.state",
         "recurrence_invoice_ids.recurring_period_start",
     )
-    def _compute_recurrence_next_date(self):
+    def _compute_recurrence_invoicing_progress(self):
         invoiced = self._recurrence_invoiced_periods()
         for order in self:
-            next_dates = order._recurrence_uninvoiced_dates(invoiced.get(order._origin.id, set()), limit=1)
+            order_invoiced = invoiced.get(order._origin.id, {})
+            next_dates = order._recurrence_uninvoiced_dates(order_invoiced, limit=1)
             order.recurrence_next_date = next_dates[0] if next_dates else False
+            last_period = max(order_invoiced, default=None)
+            order.recurrence_last_invoice_id = order_invoiced.get(last_period, False)
+
+    @api.depends(
+        "recurrence_last_invoice_id.invoice_line_ids.price_subtotal",
+        "recurrence_last_invoice_id.invoice_line_ids.display_type",
+        "recurrence_last_invoice_id.invoice_line_ids.consumption_record_ids",
+        "recurrence_last_invoice_id.invoice_line_ids.sale_line_ids.recurrence_bill_once",
+    )
+    def _compute_recurrence_last_subscription_amount(self):
+        for order in self:
+            lines = order.recurrence_last_invoice_id.invoice_line_ids.filtered(
+                lambda line: (
+                    line.display_type == "product"
+                    and not line.consumption_record_ids
+                    and not any(line.sale_line_ids.mapped("recurrence_bill_once"))
+                )
+            )
+            order.recurrence_last_subscription_amount = sum(lines.mapped("price_subtotal"))
+
+    @api.depends(
+        "recurrence_enabled",
+        "recurrence_frequency",
+        "recurrence_period_alignment",
+        "recurrence_date_start",
+        "recurrence_invoice_ids.state",
+        "recurrence_invoice_ids.recurring_period_start",
+        "order_line.invoice_lines.move_id.state",
+        "order_line.invoice_lines.move_id.move_type",
+        "order_line.invoice_lines.move_id.invoice_date",
+        "order_line.invoice_lines.move_id.date",
+        "order_line.invoice_lines.move_id.recurring_order_id",
+    )
+    def _compute_recurrence_duplicate_period_count(self):
+        """One query for all the orders (see ``duplicate_periods_sql``); sudo: every invoice of the order
+        counts, also for a salesperson who cannot read invoices."""
+        order_ids = [order._origin.id for order in self if order._origin.id and order.recurrence_enabled]
+        counts = {}
+        if order_ids:
+            self.env["account.move"].flush_model(
+                ["state", "move_type", "invoice_date", "date", "recurring_order_id", "recurring_period_start"]
+            )
+            self.env["account.move.line"].flush_model(["move_id", "sale_line_ids"])
+            self.env["sale.order.line"].flush_model(["order_id"])
+            self.flush_model(["recurrence_frequency", "recurrence_period_alignment", "recurrence_date_start"])
+            counts = dict(self.env.execute_query(duplicate_periods_sql(order_ids)))
+        for order in self:
+            order.recurrence_duplicate_period_count = counts.get(order._origin.id, 0)
 
     @api.depends(
         "recurrence_next_date",
@@ -331,11 +412,9 @@ class SaleOrder(models.Model):
         invoiced = self._recurrence_invoiced_periods()
         today = fields.Date.context_today(self)
         for order in self:
-            dates = order._recurrence_uninvoiced_dates(
-                invoiced.get(order._origin.id, set()), limit=PREVIEW_SIZE
-            )
+            dates = order._recurrence_uninvoiced_dates(invoiced.get(order._origin.id, {}), limit=PREVIEW_SIZE)
             order.recurrence_preview = order._recurrence_preview_html(
-                dates, today, invoiced.get(order._origin.id, set())
+                dates, today, invoiced.get(order._origin.id, {})
             )
 
     @api.depends_context("uid")
@@ -361,7 +440,7 @@ class SaleOrder(models.Model):
             count = 0
             if order.state != "cancel":
                 count = len(
-                    order._recurrence_uninvoiced_dates(invoiced.get(order._origin.id, set()), until=yesterday)
+                    order._recurrence_uninvoiced_dates(invoiced.get(order._origin.id, {}), until=yesterday)
                 )
             order.recurrence_catch_up_alert = order._recurrence_catch_up_message(count, limit)
 
@@ -397,10 +476,11 @@ class SaleOrder(models.Model):
     # ------------------------------------------------------------------
 
     def _recurrence_invoiced_periods(self):
-        """Start of every period that has a non-cancelled invoice, by order id (one grouped read).
+        """``{order id: {period start: invoice id}}``: the start of every period that has a non-cancelled
+        generated invoice, with that invoice (one grouped read; the unique index allows one per period).
 
         sudo: the schedule must count every invoice of the order, also for a salesperson who cannot read
-        invoices; only period dates are read.
+        invoices; only period dates and ids are read.
         """
         order_ids = [order_id for order_id in self._origin.ids if order_id]
         if not order_ids:
@@ -415,11 +495,12 @@ class SaleOrder(models.Model):
                     ("recurring_period_start", "!=", False),
                 ],
                 ["recurring_order_id", "recurring_period_start:day"],
+                ["id:max"],
             )
         )
         invoiced = {}
-        for order, period_start in groups:
-            invoiced.setdefault(order.id, set()).add(fields.Date.to_date(period_start))
+        for order, period_start, invoice_id in groups:
+            invoiced.setdefault(order.id, {})[fields.Date.to_date(period_start)] = invoice_id
         return invoiced
 
     def _recurrence_uninvoiced_dates(self, invoiced_period_starts, limit=None, until=None):

@@ -3,6 +3,10 @@
 Sheets: every order with every column and its problems as text; one sheet per problem type; recurring revenue
 per month. The rows come from one SQL query over the dashboard's own query (names joined in SQL), and the
 revenue from one grouped query: no ORM read per row.
+
+Memory stays bounded whatever the number of orders: the rows are fetched in chunks through a server-side
+cursor, each written to its sheets at once, and xlsxwriter keeps no more than the current row of each sheet
+(its constant memory mode writes the others to temporary files); the file itself is written to disk.
 """
 
 import io
@@ -23,6 +27,8 @@ from .recurring_dashboard import PROBLEMS
 Column = namedtuple("Column", "key header kind width")
 
 EXPORT_ROUTE = "/recurring_orders/dashboard/xlsx"
+# Rows fetched from PostgreSQL at a time.
+EXPORT_CHUNK_SIZE = 2000
 # Excel refuses these characters in sheet names, and names longer than 31 characters.
 SHEET_NAME_FORBIDDEN = str.maketrans(dict.fromkeys("[]:*?/\\", " "))
 
@@ -267,11 +273,34 @@ class RecurringDashboardXlsx(models.AbstractModel):
 
     @api.model
     def _generate(self, domain):
-        """The Excel file (bytes) of the dashboard rows matching ``domain``."""
+        """The Excel file (bytes) of the dashboard rows matching ``domain``: for small exports and tests; the
+        download writes a file with ``_write_workbook``."""
+        output = io.BytesIO()
+        self._write_workbook(domain, output)
+        return output.getvalue()
+
+    @api.model
+    def _fetch_in_chunks(self, query, size=EXPORT_CHUNK_SIZE):
+        """Yield the rows of ``query`` (dicts) in lists of at most ``size``, read through a server-side
+        cursor: PostgreSQL keeps the result, Python holds one chunk."""
+        cr = self.env.cr
+        cr.execute(SQL("DECLARE recurring_dashboard_export NO SCROLL CURSOR FOR %s", query))
+        try:
+            while True:
+                cr.execute(SQL("FETCH FORWARD %s FROM recurring_dashboard_export", size))
+                rows = cr.dictfetchall()
+                if not rows:
+                    return
+                yield rows
+        finally:
+            cr.execute("CLOSE recurring_dashboard_export")
+
+    @api.model
+    def _write_workbook(self, domain, output):
+        """Write the Excel file of the dashboard rows matching ``domain`` to ``output`` (a binary file)."""
         self.env.flush_all()
         dashboard = self.env["recurring.dashboard"]
-        output = io.BytesIO()
-        workbook = xlsxwriter.Workbook(output, {"in_memory": True, "remove_timezone": True})
+        workbook = xlsxwriter.Workbook(output, {"constant_memory": True, "remove_timezone": True})
         formats = self._formats(workbook)
         names = self._sheet_names()
         labels = {
@@ -279,9 +308,14 @@ class RecurringDashboardXlsx(models.AbstractModel):
             for field_name in ("frequency", "invoice_state")
         }
 
+        # Every sheet is added first: the rows of each go to it as they come.
         order_columns = self._order_columns()
         orders_sheet = self._add_sheet(workbook, formats, names["orders"], order_columns)
-        problem_rows = {key: [] for key, _field in PROBLEMS}
+        problem_sheets = {}
+        for key, _field in PROBLEMS:
+            columns = self._problem_columns(key)
+            problem_sheets[key] = (self._add_sheet(workbook, formats, names[key], columns), columns)
+        problem_row_counts = dict.fromkeys(problem_sheets, 0)
         summed = (
             "monthly_recurring_revenue",
             "current_period_invoice_count",
@@ -293,38 +327,37 @@ class RecurringDashboardXlsx(models.AbstractModel):
             "amount_total",
         )
         totals = dict.fromkeys(summed, 0)
-        rows = self.env.execute_query_dict(self._rows_query(domain))
-        currencies = {
-            currency.id: currency
-            for currency in self.env["res.currency"].browse({row["currency_id"] for row in rows})
-        }
+        currencies = {}
         row_count = 0
-        for values in rows:
-            self._prepare_row(values, currencies, labels)
-            descriptions = dashboard._describe_problems(values)
-            values["problems_text"] = "\n".join(text for _key, text in descriptions)
-            for key, text in descriptions:
-                problem_rows[key].append({**values, "details": text})
-            row_count += 1
-            self._write_row(orders_sheet, formats, row_count, order_columns, values)
-            for key in summed:
-                totals[key] += values[key] or 0
+        for rows in self._fetch_in_chunks(self._rows_query(domain)):
+            missing_currencies = {row["currency_id"] for row in rows} - set(currencies)
+            currencies.update(
+                (currency.id, currency) for currency in self.env["res.currency"].browse(missing_currencies)
+            )
+            for values in rows:
+                self._prepare_row(values, currencies, labels)
+                descriptions = dashboard._describe_problems(values)
+                values["problems_text"] = "\n".join(text for _key, text in descriptions)
+                row_count += 1
+                self._write_row(orders_sheet, formats, row_count, order_columns, values)
+                for key, text in descriptions:
+                    sheet, columns = problem_sheets[key]
+                    problem_row_counts[key] += 1
+                    self._write_row(
+                        sheet, formats, problem_row_counts[key], columns, {**values, "details": text}
+                    )
+                for key in summed:
+                    totals[key] += values[key] or 0
         if len(currencies) > 1:
             # Amounts in several currencies do not add up: the company-currency revenue and the counts do.
             del totals["amount_untaxed"], totals["amount_total"]
         orders_sheet.autofilter(0, 0, max(row_count, 1), len(order_columns) - 1)
         self._write_totals(orders_sheet, formats, row_count, order_columns, totals)
-
-        for key, _field in PROBLEMS:
-            columns = self._problem_columns(key)
-            sheet = self._add_sheet(workbook, formats, names[key], columns)
-            for index, values in enumerate(problem_rows[key], start=1):
-                self._write_row(sheet, formats, index, columns, values)
-            sheet.autofilter(0, 0, max(len(problem_rows[key]), 1), len(columns) - 1)
+        for key, (sheet, columns) in problem_sheets.items():
+            sheet.autofilter(0, 0, max(problem_row_counts[key], 1), len(columns) - 1)
 
         self._write_revenue_sheet(workbook, formats, names["revenue"], domain)
         workbook.close()
-        return output.getvalue()
 
     @api.model
     def _prepare_row(self, values, currencies, labels):

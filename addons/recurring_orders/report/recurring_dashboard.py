@@ -136,6 +136,9 @@ class RecurringDashboard(models.Model):
             "recurrence_date_start",
             "recurrence_date_end",
             "recurrence_next_date",
+            "recurrence_last_invoice_id",
+            "recurrence_last_subscription_amount",
+            "recurrence_duplicate_period_count",
             "recurrence_date_preference",
             "recurrence_invoice_state",
             "recurrence_bill_parent",
@@ -188,10 +191,9 @@ class RecurringDashboard(models.Model):
 
     @property
     def _table_query(self):
-        self._disable_jit()
+        self._tune_planner()
         return dashboard_query(
             fields.Date.context_today(self),
-            consumption_line=self._consumption_line_sql("line"),
             defaults={
                 "product_income": self._ir_default_sql("product.template", "property_account_income_id"),
                 "category_income": self._ir_default_sql(
@@ -201,23 +203,16 @@ class RecurringDashboard(models.Model):
             },
         )
 
-    def _disable_jit(self):
-        """Turn PostgreSQL's JIT compilation off for the rest of the transaction.
+    def _tune_planner(self):
+        """Planner settings for the rest of the transaction, for queries over every recurring order.
 
-        Above a planner cost (reached with a few thousand orders), PostgreSQL compiles these queries to
-        machine code first: on the benchmark that took 9 s for a query that runs in 0.2 s without it.
+        JIT off: above a planner cost (reached with a few thousand orders), PostgreSQL compiles these queries
+        to machine code first: on the benchmark that took 9 s for a query that runs in 0.2 s without it.
+        Parallel workers: the default cost of passing a row between processes (0.1) outweighs the work per
+        order, which the planner does not see; at 0.01 the tiles and the sort use every core (0.60 -> 0.31 s
+        at 100,000 orders on 2 cores). Small queries stay serial: the cost of starting workers is kept.
         """
-        self.env.cr.execute("SET LOCAL jit = off")
-
-    def _consumption_line_sql(self, line_alias):
-        """SQL condition: the invoice line ``line_alias`` bills consumption (it has consumption records)."""
-        field = self.env["account.move.line"]._fields["consumption_record_ids"]
-        return SQL(
-            "EXISTS (SELECT 1 FROM %s consumption WHERE consumption.%s = %s.id)",
-            SQL.identifier(self.env[field.comodel_name]._table),
-            SQL.identifier(field.inverse_name),
-            SQL.identifier(line_alias),
-        )
+        self.env.cr.execute("SET LOCAL jit = off; SET LOCAL parallel_tuple_cost = 0.01")
 
     def _consumption_lines_sql(self):
         """SQL subquery (in parentheses) of the ids of the invoice lines that bill consumption."""
@@ -398,6 +393,15 @@ class RecurringDashboard(models.Model):
             details.append(self.env._("no payment term although the invoiced partner needs one"))
         return details
 
+    @api.model
+    def search_fetch(self, domain, field_names=None, offset=0, limit=None, order=None):
+        """Sort first, then read the page: the sort computes the problems of every order, the columns
+        (invoice counts per period...) are computed for the rows of the page only."""
+        records = super().search_fetch(domain, [], offset=offset, limit=limit, order=order)
+        if field_names is None or field_names:
+            records.fetch(field_names)
+        return records
+
     # ------------------------------------------------------------------
     # Counts for the tiles
     # ------------------------------------------------------------------
@@ -406,14 +410,18 @@ class RecurringDashboard(models.Model):
     def get_problem_counts(self, domain=None):
         """The number of rows and of rows with each problem among those matching ``domain`` (one query)."""
         query = self._search(domain or [])
+        # Each problem computed once per row (OFFSET 0 keeps PostgreSQL from copying the expressions of the
+        # flags into every count that reads them).
+        flags = query.select(*(SQL.identifier(self._table, field_name) for _key, field_name in PROBLEMS))
         counts = self.env.execute_query(
-            query.select(
-                SQL("COUNT(*)"),
-                SQL("COUNT(*) FILTER (WHERE %s > 0)", SQL.identifier(self._table, "problem_count")),
-                *(
-                    SQL("COUNT(*) FILTER (WHERE %s)", SQL.identifier(self._table, field_name))
+            SQL(
+                "SELECT COUNT(*), COUNT(*) FILTER (WHERE %s), %s FROM (%s OFFSET 0) flags",
+                SQL(" OR ").join(SQL.identifier("flags", field_name) for _key, field_name in PROBLEMS),
+                SQL(", ").join(
+                    SQL("COUNT(*) FILTER (WHERE %s)", SQL.identifier("flags", field_name))
                     for _key, field_name in PROBLEMS
                 ),
+                flags,
             )
         )[0]
         total, with_problems, *problem_counts = counts

@@ -65,7 +65,7 @@ class RecurringRevenueReport(models.Model):
 
     @property
     def _table_query(self):
-        self.env["recurring.dashboard"]._disable_jit()
+        self.env["recurring.dashboard"]._tune_planner()
         return self._revenue_query()
 
     def _revenue_query(self):

@@ -19,6 +19,7 @@ from . import (
     test_recurring_finalize,
     test_recurring_generation,
     test_recurring_hooks,
+    test_recurring_invoicing_progress,
     test_recurring_journal_items,
     test_recurring_lifecycle,
     test_recurring_prorate,

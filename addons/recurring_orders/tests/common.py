@@ -110,6 +110,29 @@ class RecurringOrdersCase(TransactionCase):
             order.action_confirm()
         return order
 
+    def _hand_made_invoice(self, order, invoice_date):
+        """A customer invoice made by hand from the order's subscription line (two units at 90.00)."""
+        subscription_line = order.order_line.filtered(
+            lambda line: line.product_id == self.product_subscription
+        )
+        return self.env["account.move"].create(
+            {
+                "move_type": "out_invoice",
+                "partner_id": order.partner_id.id,
+                "invoice_date": invoice_date,
+                "invoice_line_ids": [
+                    Command.create(
+                        {
+                            "product_id": self.product_subscription.id,
+                            "quantity": 2,
+                            "price_unit": 90.0,
+                            "sale_line_ids": [Command.set(subscription_line.ids)],
+                        }
+                    )
+                ],
+            }
+        )
+
     def _generate(self, orders):
         invoices, failures = orders._generate_recurring_invoices()
         return invoices.sorted(

@@ -111,26 +111,7 @@ class TestRecurringDashboardProblems(RecurringDashboardCase):
     def test_duplicate_invoice_made_by_hand(self):
         order = self._healthy_order()
         self.assertEqual(self._problems(order), set())
-        subscription_line = order.order_line.filtered(
-            lambda line: line.product_id == self.product_subscription
-        )
-        self.env["account.move"].create(
-            {
-                "move_type": "out_invoice",
-                "partner_id": order.partner_id.id,
-                "invoice_date": D(2026, 2, 20),
-                "invoice_line_ids": [
-                    Command.create(
-                        {
-                            "product_id": self.product_subscription.id,
-                            "quantity": 2,
-                            "price_unit": 90.0,
-                            "sale_line_ids": [Command.set(subscription_line.ids)],
-                        }
-                    )
-                ],
-            }
-        )
+        self._hand_made_invoice(order, D(2026, 2, 20))
         row = self._row(order)
         self.assertEqual(self._problems(order), {"has_duplicate_invoice"})
         self.assertEqual(row.duplicate_period_count, 1)

@@ -99,6 +99,9 @@ class TestRecurringEngineFields(RecurringOrdersCase):
         for values in (
             {"recurrence_invoice_partner_id": self.partner_of_other_company.id},
             {"recurrence_next_date": D(2030, 1, 1)},
+            {"recurrence_last_invoice_id": self.invoices[0].id},
+            {"recurrence_last_subscription_amount": 1.0},
+            {"recurrence_duplicate_period_count": 0},
             {"recurrence_last_error": "Nothing wrong"},
         ):
             with self.subTest(values=values), self.assertRaisesRegex(UserError, "set by recurring invoice"):

@@ -10,6 +10,12 @@ then plans the dashboard like a view it can see through. A count reads the order
 reads are removed), a page of rows by id computes the lateral parts for those rows only, and the problems
 are computed as of the ``today`` given, when the rows are read.
 
+The problems, which the tiles count and the list sorts on for every order, read no invoice: what they need
+of the invoices is stored on the order whenever an invoice is generated, cancelled or deleted (the oldest
+generation date without invoice, the last invoice and what it billed for the subscription, the periods
+billed twice). The counts of invoices per period shown
+in the columns are looked up for the rows read only.
+
 The date arithmetic is the SQL translation of ``tools.periods``: generation date k is
 ``start + k x step`` computed from the start (PostgreSQL's ``date + interval 'n months'`` clamps month ends
 like ``relativedelta``), the period of a date is its calendar day, ISO week, month, quarter, half-year or
@@ -286,26 +292,26 @@ def _aligned_period_sql(day):
     )
 
 
-def _invoice_joins(today):
-    """``invoiced``: per order, its generated invoices that are not cancelled (counts);
-    ``last_invoice``: the last of them.
+def _invoice_join(today):
+    """``invoiced``: the order's schedule as of ``today`` (``due_count``, see ``schedule_sql``) and counts
+    of its generated invoices that are not cancelled: all of them, those of the period containing today,
+    those of due generation dates (of the current schedule).
 
-    The unique index on (order, period start) of these invoices guarantees one invoice per period, so
-    counting invoices counts periods, and serves both: one scan of it for every order at once, grouped,
-    then one lookup per order for the last invoice. An invoice starting on the order's start (a prorated
-    first period) counts for the period containing it.
+    One lateral look-up per order in the unique index on (order, period start), which also guarantees one
+    invoice per period: counting invoices counts periods. Only the columns shown read it: PostgreSQL drops
+    the join from the tile counts and the sort, which read the stored next generation date instead. An
+    invoice starting on the order's start (a prorated first period) counts for the period containing it.
     """
     return SQL(
-        """LEFT JOIN (
-                SELECT move.recurring_order_id AS order_id,
-                       COUNT(*) AS invoice_count,
-                       COUNT(*) FILTER (
+        """LEFT JOIN LATERAL (
+                SELECT MAX(schedule.due_count) AS due_count,
+                       COUNT(move.id) AS invoice_count,
+                       COUNT(move.id) FILTER (
                            WHERE move.recurring_period_start = schedule.today_period_start
                               OR (%(prorated_first)s
                                   AND schedule.start_period_start = schedule.today_period_start)
                        ) AS current_period_count,
-                       -- periods of due generation dates that have an invoice (of the current schedule)
-                       COUNT(*) FILTER (
+                       COUNT(move.id) FILTER (
                            WHERE (move.recurring_period_start
                                       BETWEEN schedule.first_period_start AND schedule.last_due_period_start
                                   AND %(aligned_period)s)
@@ -313,117 +319,86 @@ def _invoice_joins(today):
                                   AND schedule.start_period_start
                                       BETWEEN schedule.first_period_start AND schedule.last_due_period_start)
                        ) AS invoiced_due_count
-                  FROM account_move move
-                  JOIN (
-                      SELECT schedule_order.id, schedule.*
-                        FROM sale_order schedule_order
-                       CROSS JOIN LATERAL %(schedule)s schedule
-                       WHERE schedule_order.recurrence_enabled AND schedule_order.state = 'sale'
-                      OFFSET 0
-                  ) schedule ON schedule.id = move.recurring_order_id
-                 WHERE move.recurring_order_id IS NOT NULL AND move.state != 'cancel'
-                 GROUP BY move.recurring_order_id
-           ) invoiced ON invoiced.order_id = so.id
-           LEFT JOIN LATERAL (
-                SELECT MAX(last.id) AS move_id, MAX(last.amount_untaxed) AS amount_untaxed,
-                       MAX(last.recurring_period_start) AS period_start,
-                       MAX(last.recurring_period_end) AS period_end
-                  FROM (
-                      SELECT move.id, move.amount_untaxed,
-                             move.recurring_period_start, move.recurring_period_end
-                        FROM account_move move
-                       WHERE move.recurring_order_id = so.id
-                         AND move.recurring_order_id IS NOT NULL AND move.state != 'cancel'
-                       ORDER BY move.recurring_period_start DESC
-                       LIMIT 1
-                  ) last
-           ) last_invoice ON TRUE""",
+                  FROM %(schedule)s schedule
+                  LEFT JOIN account_move move
+                         ON move.recurring_order_id = so.id
+                        AND move.recurring_order_id IS NOT NULL AND move.state != 'cancel'
+           ) invoiced ON TRUE""",
         aligned_period=_aligned_period_sql(SQL("move.recurring_period_start")),
         # a prorated first period: the invoice starts on the order's start, inside its period
         prorated_first=SQL(
             "(move.recurring_period_start = schedule.date_start"
             " AND schedule.date_start != schedule.start_period_start)"
         ),
-        schedule=schedule_sql(today, order="schedule_order"),
+        schedule=schedule_sql(today),
     )
 
 
-def _last_invoice_amount_sql(consumption_line):
-    """SQL of the subscription part of the last invoice: its product lines without consumption.
-
-    The lines are read only when the invoice total can differ from the subscription: the order includes
-    consumption, or the total differs from the order's amount.
-    """
+def _last_invoice_prorated_sql():
+    """SQL condition: the order prorates and its last generated invoice bills a period cut by the order's
+    start or last day (a share of the amount, not checked). Read for the orders that prorate only."""
     return SQL(
-        """(CASE
-            WHEN last_invoice.move_id IS NULL THEN NULL
-            WHEN NOT %(adds_consumption)s AND last_invoice.amount_untaxed = %(recurring_amount)s
-                THEN last_invoice.amount_untaxed
-            ELSE (
-                SELECT COALESCE(SUM(line.price_subtotal), 0)
-                  FROM account_move_line line
-                 WHERE line.move_id = last_invoice.move_id AND line.display_type = 'product'
-                   AND NOT %(consumption_line)s
-                   AND NOT EXISTS (
-                       SELECT 1
-                         FROM sale_order_line_invoice_rel rel
-                         JOIN sale_order_line order_line ON order_line.id = rel.order_line_id
-                        WHERE rel.invoice_line_id = line.id AND order_line.recurrence_bill_once
-                   )
-            )
-        END)""",
-        consumption_line=consumption_line,
-        recurring_amount=RECURRING_AMOUNT,
-        adds_consumption=ADDS_CONSUMPTION,
+        """COALESCE(COALESCE(so.recurrence_prorate, FALSE) AND so.recurrence_last_invoice_id IS NOT NULL AND (
+            SELECT (last.recurring_period_start = so.recurrence_date_start
+                    AND so.recurrence_date_start != %(start_period_start)s)
+                   OR (last.recurring_period_end = so.recurrence_date_end
+                       AND so.recurrence_date_end != %(end_period_start)s - 1)
+              FROM account_move last
+             WHERE last.id = so.recurrence_last_invoice_id
+        ), FALSE)""",
+        start_period_start=shifted_period_start_sql(SQL("so.recurrence_date_start"), 0),
+        end_period_start=shifted_period_start_sql(SQL("so.recurrence_date_end"), 1),
     )
 
 
 def _once_lines_join():
     """``once``: per order, the untaxed amount of its *Bill once* lines, billed on its first invoice only:
-    they are no part of the recurring amount the last invoice is checked against."""
+    they are no part of the recurring amount the last invoice is checked against. Grouped over the few
+    once-lines (a partial index) rather than looked up for every order."""
     return SQL(
-        """LEFT JOIN LATERAL (
-                SELECT SUM(line.price_subtotal) AS amount_untaxed, SUM(line.price_total) AS amount_total
+        """LEFT JOIN (
+                SELECT line.order_id, SUM(line.price_subtotal) AS amount_untaxed,
+                       SUM(line.price_total) AS amount_total
                   FROM sale_order_line line
-                 WHERE line.order_id = so.id AND line.recurrence_bill_once AND line.display_type IS NULL
-           ) once ON TRUE"""
+                 WHERE line.recurrence_bill_once AND line.display_type IS NULL
+                 GROUP BY line.order_id
+           ) once ON once.order_id = so.id"""
     )
 
 
-def _duplicate_join():
-    """``duplicate``: per order, the periods billed more than once by invoices that are not cancelled.
+def duplicate_periods_sql(order_ids):
+    """SQL of ``(order_id, period_count)``: for each of ``order_ids`` that has any, the periods billed
+    more than once by invoices that are not cancelled (stored on the order, read by the dashboard).
 
     Generated invoices cannot bill a period twice (the unique index): a duplicate involves an invoice made
     by hand from the order's lines, counted in the period of its date, next to a generated invoice or to
-    another hand-made invoice of the same period.
+    another hand-made invoice of the same period. From the orders' lines: a few index look-ups per order.
     """
     return SQL(
-        """LEFT JOIN (
-                SELECT billed.order_id, COUNT(*) AS period_count
-                  FROM (
-                      SELECT hand_made.order_id, hand_made.period_start
-                        FROM (
-                            SELECT DISTINCT recurring.id AS order_id, move.id,
-                                   %(hand_made_period)s AS period_start
-                              FROM account_move move
-                              JOIN account_move_line line ON line.move_id = move.id
-                              JOIN sale_order_line_invoice_rel rel ON rel.invoice_line_id = line.id
-                              JOIN sale_order_line order_line ON order_line.id = rel.order_line_id
-                              JOIN sale_order recurring ON recurring.id = order_line.order_id
-                             WHERE move.recurring_order_id IS NULL AND move.state != 'cancel'
-                               AND move.move_type = 'out_invoice'
-                               AND recurring.recurrence_enabled AND recurring.state = 'sale'
-                        ) hand_made
-                       GROUP BY hand_made.order_id, hand_made.period_start
-                      HAVING COUNT(*) > 1 OR EXISTS (
-                          SELECT 1 FROM account_move generated
-                           WHERE generated.recurring_order_id = hand_made.order_id
-                             AND generated.recurring_period_start = hand_made.period_start
-                             AND generated.state != 'cancel'
-                      )
-                  ) billed
-                 GROUP BY billed.order_id
-           ) duplicate ON duplicate.order_id = so.id""",
+        """SELECT billed.order_id, COUNT(*) AS period_count
+             FROM (
+                 SELECT hand_made.order_id, hand_made.period_start
+                   FROM (
+                       SELECT DISTINCT recurring.id AS order_id, move.id, %(hand_made_period)s AS period_start
+                         FROM sale_order recurring
+                         JOIN sale_order_line order_line ON order_line.order_id = recurring.id
+                         JOIN sale_order_line_invoice_rel rel ON rel.order_line_id = order_line.id
+                         JOIN account_move_line line ON line.id = rel.invoice_line_id
+                         JOIN account_move move ON move.id = line.move_id
+                        WHERE recurring.id = ANY(%(order_ids)s)
+                          AND move.recurring_order_id IS NULL AND move.state != 'cancel'
+                          AND move.move_type = 'out_invoice'
+                   ) hand_made
+                  GROUP BY hand_made.order_id, hand_made.period_start
+                 HAVING COUNT(*) > 1 OR EXISTS (
+                     SELECT 1 FROM account_move generated
+                      WHERE generated.recurring_order_id = hand_made.order_id
+                        AND generated.recurring_period_start = hand_made.period_start
+                        AND generated.state != 'cancel'
+                 )
+             ) billed
+            GROUP BY billed.order_id""",
+        order_ids=list(order_ids),
         hand_made_period=shifted_period_start_sql(
             SQL("COALESCE(move.invoice_date, move.date)"), 0, order="recurring"
         ),
@@ -553,20 +528,18 @@ def next_document_date_sql(today):
     return case_sql(SQL("so.recurrence_date_preference"), dates, periods.DATE_PREFERENCES)
 
 
-def dashboard_query(today, consumption_line, defaults):
+def dashboard_query(today, defaults):
     """SQL of the dashboard's rows as of ``today``.
 
-    :param consumption_line: SQL condition on ``line`` (an ``account_move_line``): it bills consumption
     :param defaults: SQL of the company-wide defaults of ``product_income``, ``category_income`` and
         ``payment_term`` for ``company.id``
     """
     months_per_period = case_sql(SQL("so.recurrence_frequency"), MONTHS_PER_PERIOD, periods.FREQUENCIES)
-    last_invoice_amount = _last_invoice_amount_sql(consumption_line)
     return SQL(
         """
         SELECT dashboard.*,
                flags.*,
-               flags.has_missing_invoice::int + flags.has_duplicate_invoice::int
+               dashboard.has_missing_invoice::int + flags.has_duplicate_invoice::int
                    + flags.has_amount_discrepancy::int + dashboard.has_missing_email::int
                    + flags.has_inconsistency::int + flags.has_generation_error::int
                    + dashboard.has_no_consumption::int AS problem_count
@@ -591,20 +564,18 @@ def dashboard_query(today, consumption_line, defaults):
                        AS monthly_recurring_revenue,
                    so.recurrence_next_date AS next_date,
                    %(next_document_date)s AS next_document_date,
-                   COALESCE(invoiced.invoice_count, 0) AS invoice_count,
-                   COALESCE(invoiced.current_period_count, 0) AS current_period_invoice_count,
-                   last_invoice.move_id AS last_invoice_id,
-                   %(last_invoice_amount)s AS last_invoice_amount,
+                   invoiced.invoice_count,
+                   invoiced.current_period_count AS current_period_invoice_count,
+                   so.recurrence_last_invoice_id AS last_invoice_id,
+                   CASE WHEN so.recurrence_last_invoice_id IS NOT NULL
+                       THEN so.recurrence_last_subscription_amount END AS last_invoice_amount,
                    -- a prorated period bills less than the order's amount: its amount is not checked
-                   COALESCE(so.recurrence_prorate, FALSE) AND (
-                       (last_invoice.period_start = so.recurrence_date_start
-                        AND so.recurrence_date_start != due.start_period_start)
-                       OR (last_invoice.period_end = so.recurrence_date_end
-                           AND so.recurrence_date_end != due.end_period_end)
-                   ) AS is_last_invoice_prorated,
+                   %(last_invoice_prorated)s AS is_last_invoice_prorated,
                    COALESCE(currency.rounding, 0.01) AS rounding,
-                   due.due_count - COALESCE(invoiced.invoiced_due_count, 0) AS missing_count,
-                   COALESCE(duplicate.period_count, 0) AS duplicate_period_count,
+                   -- the oldest generation date without invoice is due (the stored next generation date)
+                   COALESCE(so.recurrence_next_date <= %(today)s::date, FALSE) AS has_missing_invoice,
+                   invoiced.due_count - invoiced.invoiced_due_count AS missing_count,
+                   COALESCE(so.recurrence_duplicate_period_count, 0) AS duplicate_period_count,
                    COALESCE(so.recurrence_invoice_state = 'sent', FALSE)
                        AND COALESCE(btrim(invoice_partner.email), '') = ''
                        -- only a customer invoiced by email needs an address (Odoo's default method)
@@ -636,20 +607,12 @@ def dashboard_query(today, consumption_line, defaults):
               LEFT JOIN res_partner invoice_commercial
                      ON invoice_commercial.id = invoice_partner.commercial_partner_id
               LEFT JOIN res_currency currency ON currency.id = so.currency_id
-              LEFT JOIN LATERAL (
-                  SELECT MAX(schedule.due_count) AS due_count,
-                         MAX(schedule.start_period_start) AS start_period_start,
-                         MAX(schedule.end_period_end) AS end_period_end
-                    FROM %(schedule)s schedule
-              ) due ON TRUE
               %(invoices)s
-              %(duplicate)s
               %(once)s
              WHERE so.recurrence_enabled AND so.state = 'sale'
           ) dashboard
          CROSS JOIN LATERAL (
-             SELECT dashboard.missing_count > 0 AS has_missing_invoice,
-                    dashboard.duplicate_period_count > 0 AS has_duplicate_invoice,
+             SELECT dashboard.duplicate_period_count > 0 AS has_duplicate_invoice,
                     NOT COALESCE(dashboard.is_last_invoice_prorated, FALSE)
                         AND COALESCE(abs(dashboard.last_invoice_amount - dashboard.amount_untaxed)
                                      >= dashboard.rounding / 2, FALSE) AS has_amount_discrepancy,
@@ -662,15 +625,14 @@ def dashboard_query(today, consumption_line, defaults):
         months_per_period=months_per_period,
         next_document_date=next_document_date_sql(today),
         consumption_gap=consumption_gap_sql(today),
-        last_invoice_amount=last_invoice_amount,
         unaccounted_product=_unaccounted_product_sql(),
         partner_payment_term=property_sql(
             SQL("invoice_commercial.property_payment_term_id"), SQL("company.payment_term")
         ),
         company=_company_join(defaults),
-        schedule=schedule_sql(today),
-        invoices=_invoice_joins(today),
-        duplicate=_duplicate_join(),
+        today=today,
+        last_invoice_prorated=_last_invoice_prorated_sql(),
+        invoices=_invoice_join(today),
         once=_once_lines_join(),
         recurring_amount=RECURRING_AMOUNT,
     )
