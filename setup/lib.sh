@@ -16,7 +16,7 @@ ODOO_DEB_VERSION=19.0.0+dfsg-1
 ODOO_DEB_DIR="$CACHE_DIR/odoo-$ODOO_DEB_VERSION"
 PYTHON=${PYTHON:-python3}
 ADDONS_DIR="$REPO_DIR/addons"
-OUR_ADDONS=pricelist_priority,consumption_billing,recurring_orders,consumption_billing_fs_storage,recurring_orders_queue_job,consumption_billing_queue_job
+OUR_ADDONS=pricelist_priority,consumption_billing,recurring_orders,consumption_billing_fs_storage,consumption_billing_queue_job,recurring_orders_queue_job
 # The venv of tests and lint: the project's tools, and the addons' own test libraries (test-requirements.txt,
 # as OCA repositories declare them).
 TEST_REQUIREMENTS=("$SETUP_DIR/requirements-test.txt" "$REPO_DIR/test-requirements.txt")

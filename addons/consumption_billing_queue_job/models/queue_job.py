@@ -14,7 +14,8 @@ def enqueue_once(env, identity_key, enqueue):
     or running. Returns whether it was enqueued.
 
     queue_job itself only looks for a waiting job of the same key; this also skips a running one, and the
-    unique index below refuses the second of two plannings at the same moment, which both found none."""
+    unique index of ``enqueue_once_index()`` on the key's prefix refuses the second of two plannings at the
+    same moment, which both found none."""
     if (
         env["queue.job"]
         .sudo()
@@ -30,14 +31,18 @@ def enqueue_once(env, identity_key, enqueue):
     return True
 
 
+def enqueue_once_index(*key_prefixes):
+    """The unique index on ``queue.job`` that ``enqueue_once()`` relies on, for the identity keys starting
+    with ``key_prefixes``: one waiting or running job per key; a finished job leaves it. Each addon that
+    enqueues through ``enqueue_once()`` declares one for its own prefixes, which goes with the addon."""
+    keys = " OR ".join(f"identity_key LIKE '{prefix}%'" for prefix in key_prefixes)
+    return models.UniqueIndex(f"(identity_key) WHERE ({keys}) AND state IN {ACTIVE_STATES!r}")
+
+
 class QueueJob(models.Model):
     _inherit = "queue.job"
 
-    _consumption_work_once = models.UniqueIndex(
-        f"(identity_key) WHERE (identity_key LIKE '{SOURCE_KEY_PREFIX}%' "
-        f"OR identity_key LIKE '{ORDERS_KEY_PREFIX}%') "
-        f"AND state IN {ACTIVE_STATES!r}"
-    )
+    _consumption_work_once = enqueue_once_index(SOURCE_KEY_PREFIX, ORDERS_KEY_PREFIX)
 
     def _related_action_consumption_orders(self):
         """*Related* on a job of the order wizard: the sale orders of its customers billing consumption of

@@ -1,4 +1,5 @@
 from odoo import models
+from odoo.addons.consumption_billing_queue_job.models.queue_job import enqueue_once_index
 
 from .recurring_invoice_generator import IDENTITY_KEY_PREFIX
 
@@ -6,13 +7,8 @@ from .recurring_invoice_generator import IDENTITY_KEY_PREFIX
 class QueueJob(models.Model):
     _inherit = "queue.job"
 
-    # queue_job only looks for a waiting job with the same identity key before storing a new one: two
-    # plannings at the same moment both find none. This index makes the second one fail (and skip the
-    # batch) while a job of the same orders and date has not finished; a finished job leaves it.
-    _recurring_invoicing_batch_once = models.UniqueIndex(
-        f"(identity_key) WHERE identity_key LIKE '{IDENTITY_KEY_PREFIX}%' "
-        "AND state IN ('wait_dependencies', 'pending', 'enqueued', 'started')"
-    )
+    # A batch is enqueued once while a job of the same orders and date waits or runs (``enqueue_once()``).
+    _recurring_invoicing_batch_once = enqueue_once_index(IDENTITY_KEY_PREFIX)
 
     def _related_action_recurring_orders(self):
         """*Related* on a recurring invoicing job: the orders of its batch."""

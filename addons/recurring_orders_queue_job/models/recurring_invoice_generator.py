@@ -1,10 +1,8 @@
 import hashlib
 import logging
 
-import psycopg2.errors
-
 from odoo import api, models
-from odoo.tools import mute_logger
+from odoo.addons.consumption_billing_queue_job.models.queue_job import enqueue_once
 
 _logger = logging.getLogger(__name__)
 
@@ -46,21 +44,15 @@ class RecurringInvoiceGenerator(models.AbstractModel):
     def _enqueue_batch(self, order_ids, today):
         """One job for the batch, unless a job of the same orders and date is waiting or running (a
         second cron run, or another server's cron at the same moment). Returns whether it was enqueued."""
-        try:
-            # The refusal of the unique index is expected: no "bad query" error in the log for it.
-            with self.env.cr.savepoint(), mute_logger("odoo.sql_db"):
-                self.with_delay(
-                    description=self.env._(
-                        "Recurring invoices of %(count)s orders due on %(date)s",
-                        count=len(order_ids),
-                        date=today,
-                    ),
-                    identity_key=self._batch_identity_key(order_ids, today),
-                )._job_generate_batch(order_ids, today)
-        except psycopg2.errors.UniqueViolation:
-            _logger.info("Recurring invoices: a job of the same %s orders is already queued", len(order_ids))
-            return False
-        return True
+        identity_key = self._batch_identity_key(order_ids, today)
+        description = self.env._(
+            "Recurring invoices of %(count)s orders due on %(date)s", count=len(order_ids), date=today
+        )
+        delayed = self.with_delay(description=description, identity_key=identity_key)
+        if enqueue_once(self.env, identity_key, lambda: delayed._job_generate_batch(order_ids, today)):
+            return True
+        _logger.info("Recurring invoices: a job of the same %s orders is already queued", len(order_ids))
+        return False
 
     @api.model
     def _job_generate_batch(self, order_ids, today):

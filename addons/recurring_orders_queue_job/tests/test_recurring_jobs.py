@@ -1,7 +1,9 @@
 import datetime
+import logging
 
 from freezegun import freeze_time
 from psycopg2 import OperationalError
+from psycopg2.errors import UniqueViolation
 
 from odoo.addons.queue_job.job import Job
 from odoo.addons.queue_job.tests.common import trap_jobs
@@ -9,9 +11,11 @@ from odoo.addons.recurring_orders.tests.common import RecurringOrdersCase
 from odoo.service.model import PG_CONCURRENCY_ERRORS_TO_RETRY
 from odoo.sql_db import db_connect
 from odoo.tests import tagged
+from odoo.tools import mute_logger
 
 D = datetime.date
 KEY_PREFIX = "recurring_invoicing:"
+GENERATOR_LOGGER = "odoo.addons.recurring_orders_queue_job.models.recurring_invoice_generator"
 
 
 @tagged("post_install", "-at_install")
@@ -40,6 +44,15 @@ class TestRecurringJobs(RecurringOrdersCase):
 
     def _planned_jobs(self):
         return self.env["queue.job"].search([("identity_key", "=like", f"{KEY_PREFIX}%")], order="id")
+
+    def _assert_first_batch_already_queued(self):
+        # logging.INFO, not "INFO": Odoo names its level 25 "INFO" too.
+        with self.assertLogs(GENERATOR_LOGGER, logging.INFO) as logs:
+            self.assertFalse(self.generator._enqueue_batch(self.orders[0:2].ids, D(2026, 1, 1)))
+        self.assertEqual(
+            logs.output,
+            [f"INFO:{GENERATOR_LOGGER}:Recurring invoices: a job of the same 2 orders is already queued"],
+        )
 
     def test_cron_enqueues_one_job_per_batch_and_the_jobs_generate(self):
         with trap_jobs() as trap:
@@ -79,11 +92,17 @@ class TestRecurringJobs(RecurringOrdersCase):
 
         self._run_cron()
         self.assertEqual(self._planned_jobs(), jobs, "queue_job found the waiting jobs")
+        self._assert_first_batch_already_queued()
 
-        # Jobs running on workers are not looked for by queue_job: the unique index refuses them.
+        # Jobs running on workers are not looked for by queue_job, but are by enqueue_once().
         self.env.cr.execute("UPDATE queue_job SET state = 'started' WHERE id = ANY(%s)", [jobs.ids])
         self._run_cron()
         self.assertEqual(self._planned_jobs(), jobs)
+        self._assert_first_batch_already_queued()
+        # Two plannings at the same moment both find no job: the unique index refuses the second one.
+        delayed = self.generator.with_delay(identity_key=jobs[0].identity_key)
+        with self.assertRaises(UniqueViolation), self.env.cr.savepoint(), mute_logger("odoo.sql_db"):
+            delayed._job_generate_batch(self.orders[0:2].ids, D(2026, 1, 1))
         self.assertFalse(self.orders.recurrence_invoice_ids)
 
         for job in jobs:
