@@ -1,16 +1,11 @@
 import logging
 
-import psycopg2.errors
-
 from odoo import api, fields, models
-from odoo.service.model import PG_CONCURRENCY_ERRORS_TO_RETRY
+from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
 
 from .queue_job import SOURCE_KEY_PREFIX, enqueue_once
 
 _logger = logging.getLogger(__name__)
-
-# Errors queue_job rolls back and retries later: a job lets them through instead of logging a failed run.
-CONCURRENCY_ERRORS = tuple(psycopg2.errors.lookup(code) for code in PG_CONCURRENCY_ERRORS_TO_RETRY)
 
 
 class ConsumptionSource(models.Model):
@@ -54,7 +49,8 @@ class ConsumptionSource(models.Model):
             return self.env._("Nothing fetched: the source ran since this job was planned, or is archived.")
         try:
             run = source._run(commit=True)
-        except CONCURRENCY_ERRORS:
+        except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY:
+            # queue_job rolls the job back and runs it again later: no failed run is logged for it.
             raise
         except Exception as error:
             self.env.cr.rollback()

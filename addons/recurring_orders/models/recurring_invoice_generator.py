@@ -7,6 +7,7 @@ import psycopg2.errors
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.fields import Command, Domain
+from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
 from odoo.tools import SQL, plaintext2html, split_every
 
 from ..tools import engine, subject
@@ -18,12 +19,6 @@ BATCH_ATTEMPTS = 3
 # Periods generated at most per order and run (``recurring_orders.catch_up_limit``): a start date decades in
 # the past is caught up over several runs instead of one batch that never ends.
 DEFAULT_CATCH_UP_LIMIT = 36
-# PostgreSQL aborts one of two transactions updating the same row; running again later succeeds.
-TRANSIENT_ERRORS = (
-    psycopg2.errors.SerializationFailure,
-    psycopg2.errors.DeadlockDetected,
-    psycopg2.errors.LockNotAvailable,
-)
 
 
 class RecurringInvoiceGenerator(models.AbstractModel):
@@ -214,7 +209,7 @@ class RecurringInvoiceGenerator(models.AbstractModel):
         for attempt in range(1, BATCH_ATTEMPTS + 1):
             try:
                 return work()
-            except TRANSIENT_ERRORS:
+            except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY:
                 if not commit:
                     raise
                 self.env.cr.rollback()
@@ -251,7 +246,7 @@ class RecurringInvoiceGenerator(models.AbstractModel):
                 with self.env.cr.savepoint():
                     created = self._create_invoices(plans)
                 invoices = created
-            except TRANSIENT_ERRORS:
+            except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY:
                 raise
             except Exception:
                 # Any failure: redo the batch order by order, to generate the good ones and report the bad.
@@ -275,7 +270,7 @@ class RecurringInvoiceGenerator(models.AbstractModel):
                 with self.env.cr.savepoint():
                     created = self._create_invoices({order_id: order_plans})
                 invoices |= created
-            except TRANSIENT_ERRORS:
+            except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY:
                 raise
             except psycopg2.errors.UniqueViolation:
                 # Another transaction invoiced one of these periods since we read them: nothing to do.
@@ -324,7 +319,7 @@ class RecurringInvoiceGenerator(models.AbstractModel):
                         }
                     )
                 self._plan_once_lines(order, order_plans, invoiced.get(order.id, {}))
-            except TRANSIENT_ERRORS:
+            except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY:
                 raise
             except Exception as error:
                 _logger.warning("Recurring invoices: order %s cannot be planned", order.id, exc_info=True)
@@ -542,7 +537,7 @@ class RecurringInvoiceGenerator(models.AbstractModel):
                             )
                         )
                     Send._generate_and_send_invoices(invoice, sending_methods=sending_methods)
-            except TRANSIENT_ERRORS:
+            except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY:
                 raise
             except Exception as error:
                 _logger.warning("Recurring invoices: sending invoice %s failed", invoice.id, exc_info=True)
