@@ -157,7 +157,11 @@ class RecurringDashboardXlsx(models.AbstractModel):
             SQL("%s AS company_name", name_of("company_id", "res_company")),
             SQL("%s AS customer_company_name", name_of("customer_company_id", "res_company")),
             SQL("%s AS currency_name", name_of("currency_id", "res_currency")),
-            SQL("%s AS last_invoice_name", name_of("last_invoice_id", "account_move")),
+            # looked up per row: a join would hash every invoice of the database
+            SQL(
+                "(SELECT move.name FROM account_move move WHERE move.id = %s) AS last_invoice_name",
+                SQL.identifier(table, "last_invoice_id"),
+            ),
             SQL(
                 "COALESCE('[' || %s || '] ', '') || COALESCE(%s ->> %s, %s ->> 'en_US') AS product_name",
                 SQL.identifier(product, "default_code"),
