@@ -352,8 +352,8 @@ class SaleOrder(models.Model):
         "order_line.invoice_lines.move_id.recurring_order_id",
     )
     def _compute_recurrence_duplicate_period_count(self):
-        """One query for all the orders (see ``duplicate_periods_sql``); sudo: every invoice of the order
-        counts, also for a salesperson who cannot read invoices."""
+        """One query for all the orders (see ``duplicate_periods_sql``), after writing what it reads; as
+        every stored compute, run as superuser: every invoice counts, whoever changed one."""
         order_ids = [order._origin.id for order in self if order._origin.id and order.recurrence_enabled]
         counts = {}
         if order_ids:
