@@ -1,9 +1,11 @@
 import io
+from http import HTTPStatus
 
 import openpyxl
 from freezegun import freeze_time
 
-from odoo.tests import tagged
+from odoo.addons.consumption_billing.report.consumption_statement import XLSX_MIMETYPE
+from odoo.tests import HttpCase, new_test_user, tagged
 
 from .common import D
 from .test_recurring_dashboard import RecurringDashboardCase
@@ -117,7 +119,6 @@ class TestRecurringDashboardExport(RecurringDashboardCase):
         )
 
     @freeze_time("2026-03-15")
-    @freeze_time("2026-03-15")
     def test_dates_are_real_dates_in_the_language_format(self):
         """Dates show as the user's language writes them (the conversion the consumption statement uses
         too, day-first or month-first), while the cells stay dates."""
@@ -142,3 +143,38 @@ class TestRecurringDashboardExport(RecurringDashboardCase):
         self.assertEqual(rows[0]["Last Invoice Subscription"], 210.0)
         self.assertEqual(rows[0]["Recurring Untaxed"], 220.0)
         self.assertEqual(rows[0]["Difference"], -10.0)
+
+    @freeze_time("2026-03-15")
+    def test_rows_are_fetched_in_chunks_in_order(self):
+        orders = self._create_order() | self._create_order() | self._create_order()
+        self._generate(orders[0])
+        query = self.export._rows_query([("order_id", "in", orders.ids)])
+        chunks = list(self.export._fetch_in_chunks(query, size=2))
+        self.assertEqual([len(chunk) for chunk in chunks], [2, 1])
+        expected = self.dashboard.search([("order_id", "in", orders.ids)]).mapped("name")
+        self.assertEqual([row["name"] for chunk in chunks for row in chunk], expected)
+
+
+@tagged("post_install", "-at_install")
+class TestRecurringDashboardDownload(HttpCase, RecurringDashboardCase):
+    """The download writes the workbook to a file and sends it, with its length."""
+
+    def test_billing_user_downloads_the_current_search(self):
+        new_test_user(
+            self.env,
+            login="dashboard_exporter",
+            groups="sales_team.group_sale_salesman_all_leads,account.group_account_invoice",
+        )
+        exported = self._create_order()
+        other = self._create_order()
+        self.authenticate("dashboard_exporter", "dashboard_exporter")
+        response = self.url_open(
+            self.env["recurring.dashboard.xlsx"]._download_url([("order_id", "=", exported.id)])
+        )
+        self.assertEqual(response.status_code, HTTPStatus.OK)
+        self.assertEqual(response.headers["Content-Type"], XLSX_MIMETYPE)
+        self.assertEqual(int(response.headers["Content-Length"]), len(response.content))
+        orders = openpyxl.load_workbook(io.BytesIO(response.content), data_only=True)["Orders"]
+        names = [row[0] for row in orders.iter_rows(min_row=2, values_only=True) if row[0] != "Total"]
+        self.assertEqual(names, [exported.name])
+        self.assertNotIn(other.name, names)

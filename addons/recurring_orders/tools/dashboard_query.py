@@ -11,10 +11,9 @@ reads are removed), a page of rows by id computes the lateral parts for those ro
 are computed as of the ``today`` given, when the rows are read.
 
 The problems, which the tiles count and the list sorts on for every order, read no invoice: what they need
-of the invoices is stored on the order whenever an invoice is generated, cancelled or deleted (the oldest
-generation date without invoice, the last invoice and what it billed for the subscription, the periods
-billed twice). The counts of invoices per period shown
-in the columns are looked up for the rows read only.
+of the invoices is stored on the order in the transaction that changes an invoice (the oldest generation
+date without invoice, the last invoice and what it billed for the subscription, the periods billed twice).
+The counts of invoices per period shown in the columns are looked up for the rows read only.
 
 The date arithmetic is the SQL translation of ``tools.periods``: generation date k is
 ``start + k x step`` computed from the start (PostgreSQL's ``date + interval 'n months'`` clamps month ends
