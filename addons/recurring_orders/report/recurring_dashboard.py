@@ -2,7 +2,9 @@
 
 The rows come from one SQL query (``_table_query``) evaluated by every search, count and grouped read, with
 "today" passed as a parameter (the user's date): a problem fixed a minute ago disappears, a period that
-became due appears, without any stored flag to refresh. See ``readme/DASHBOARD.md`` for the definitions.
+became due appears, without any flag refreshed by a job: what the problems need of the invoices is kept on the
+order by the transaction that changes an invoice (``sale.order._compute_recurrence_invoicing_progress`` and
+the computes beside it). See ``readme/DASHBOARD.md`` for the definitions.
 """
 
 from odoo import api, fields, models
