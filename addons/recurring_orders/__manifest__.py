@@ -2,7 +2,7 @@
     "name": "Recurring Orders",
     "summary": "Sale orders that invoice themselves every period, with consumption and a tracking dashboard",
     "category": "Sales/Sales",
-    "version": "19.0.1.2.0",
+    "version": "19.0.1.2.1",
     "license": "LGPL-3",
     "author": "Usage Billing",
     "website": "https://github.com/usage-billing/odoo-usage-billing",

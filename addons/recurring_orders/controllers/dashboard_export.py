@@ -25,7 +25,10 @@ class RecurringDashboardExport(http.Controller):
         # Written to disk, then sent in blocks: the file is never held in memory.
         file = tempfile.TemporaryFile()  # noqa: SIM115 (closed by the response once sent)
         try:
-            export._write_workbook(domain, file)
+            # In a read-only transaction of its own: one that has written nothing (the request's may have
+            # logged the device) can share its snapshot with the connections reading in the background.
+            with request.env.registry.cursor(readonly=True) as cr:
+                export.with_env(export.env(cr=cr))._write_workbook(domain, file)
         except Exception:
             file.close()
             raise

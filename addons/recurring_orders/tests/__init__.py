@@ -24,6 +24,7 @@ from . import (
     test_recurring_lifecycle,
     test_recurring_prorate,
     test_recurring_schedule,
+    test_snapshot_reader,
     test_subject,
 )
 

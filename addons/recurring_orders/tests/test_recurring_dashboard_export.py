@@ -1,5 +1,6 @@
 import io
 from http import HTTPStatus
+from unittest.mock import patch
 
 import openpyxl
 from freezegun import freeze_time
@@ -7,6 +8,7 @@ from freezegun import freeze_time
 from odoo.addons.consumption_billing.report.consumption_statement import XLSX_MIMETYPE
 from odoo.tests import HttpCase, new_test_user, tagged
 
+from ..report import dashboard_xlsx
 from .common import D
 from .test_recurring_dashboard import RecurringDashboardCase
 
@@ -119,6 +121,30 @@ class TestRecurringDashboardExport(RecurringDashboardCase):
         )
 
     @freeze_time("2026-03-15")
+    def test_every_cell_has_the_sheet_style(self):
+        """Text and whole numbers take the workbook's default style, the other cells a format of their
+        own: all of them read the same (size 10, top aligned)."""
+        order = self._create_order()
+        sheet = openpyxl.load_workbook(io.BytesIO(self.export._generate([("order_id", "=", order.id)])))[
+            "Orders"
+        ]
+        header = [cell.value for cell in sheet[1]]
+        formats = {}
+        for column in ("Customer", "Missing Invoices", "Recurring Untaxed", "First Generation"):
+            cell = sheet.cell(row=2, column=header.index(column) + 1)
+            formats[column] = (cell.font.sz, cell.alignment.vertical, cell.number_format)
+        self.assertEqual(
+            formats,
+            {
+                "Customer": (10, "top", "General"),
+                "Missing Invoices": (10, "top", "General"),
+                "Recurring Untaxed": (10, "top", "#,##0.00"),
+                "First Generation": (10, "top", "mm/dd/yyyy"),
+            },
+        )
+        self.assertTrue(sheet.cell(row=1, column=1).font.b, "the header is bold")
+
+    @freeze_time("2026-03-15")
     def test_dates_are_real_dates_in_the_language_format(self):
         """Dates show as the user's language writes them (the conversion the consumption statement uses
         too, day-first or month-first), while the cells stay dates."""
@@ -145,11 +171,37 @@ class TestRecurringDashboardExport(RecurringDashboardCase):
         self.assertEqual(rows[0]["Difference"], -10.0)
 
     @freeze_time("2026-03-15")
-    def test_rows_are_fetched_in_chunks_in_order(self):
+    def test_workbook_is_the_same_whatever_the_chunk_size(self):
+        orders = (
+            self._healthy_order()
+            | self._create_order()
+            | self._create_order(recurrence_frequency="quarterly")
+            | self._create_order(recurrence_invoice_state="sent")
+        )
+        self._generate(orders[2])
+        domain = [("order_id", "in", orders.ids)]
+        whole = self._cells(self.export._generate(domain))
+        with patch.object(dashboard_xlsx, "EXPORT_CHUNK_SIZE", 1):
+            chunked = self._cells(self.export._generate(domain))
+        self.assertEqual(chunked, whole)
+        self.assertEqual(len(whole["Orders"]), 1 + 4 + 1, "the header, every order, the total")
+        self.assertEqual(
+            [row[0] for row in whole["Orders"][1:-1]],
+            self.dashboard.search(domain).mapped("name"),
+            "in the dashboard's order",
+        )
+
+    @staticmethod
+    def _cells(content):
+        workbook = openpyxl.load_workbook(io.BytesIO(content), data_only=True)
+        return {sheet.title: list(sheet.iter_rows(values_only=True)) for sheet in workbook}
+
+    @freeze_time("2026-03-15")
+    def test_rows_are_read_in_chunks_in_order(self):
         orders = self._create_order() | self._create_order() | self._create_order()
         self._generate(orders[0])
-        query = self.export._rows_query([("order_id", "in", orders.ids)])
-        chunks = list(self.export._fetch_in_chunks(query, size=2))
+        queries = self.export._rows_queries([("order_id", "in", orders.ids)], size=2)
+        chunks = [self.env.execute_query_dict(query) for query in queries]
         self.assertEqual([len(chunk) for chunk in chunks], [2, 1])
         expected = self.dashboard.search([("order_id", "in", orders.ids)]).mapped("name")
         self.assertEqual([row["name"] for chunk in chunks for row in chunk], expected)
