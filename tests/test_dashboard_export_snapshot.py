@@ -2,14 +2,13 @@
 the same workbook as when read on the request's own cursor, blind to what others commit meanwhile, with
 real commits between processes (tests/scripts/export_dashboard.py)."""
 
-import io
 import tempfile
 from unittest import TestCase
 
-import openpyxl
 import requests
 
 from . import processes
+from .scripts.workbook_cells import workbook_cells
 
 EXPORT_URL = "/recurring_orders/dashboard/xlsx"
 
@@ -65,12 +64,4 @@ class TestDashboardExportSnapshot(TestCase):
                 ).raise_for_status()
                 response = http.get(f"{url}{EXPORT_URL}", params={"domain": "[]"}, timeout=300)
                 response.raise_for_status()
-            workbook = openpyxl.load_workbook(io.BytesIO(response.content), data_only=True)
-            cells = {
-                sheet.title: [
-                    [value if value is None else str(value) for value in row]
-                    for row in sheet.iter_rows(values_only=True)
-                ]
-                for sheet in workbook
-            }
-            return cells, log.read()
+            return workbook_cells(response.content), log.read()

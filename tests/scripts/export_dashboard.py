@@ -11,14 +11,13 @@ Prints {"exports": {name: {"background": bool, "cells": {sheet: rows}}}, "rename
 "error": message, "cancel_seconds": s, "threads_left": n}.
 """
 
-import io
 import json
 import threading
 import time
 
-import openpyxl
 import psycopg2
 from odoo_env import environment, parse_args
+from workbook_cells import workbook_cells
 
 from odoo.tools import SQL
 
@@ -36,16 +35,7 @@ def export(env, write_first):
         env.cr.execute("SELECT pg_current_xact_id()")  # what a write does: the transaction gets an id
     with SnapshotReader(env.cr) as probe:
         background = probe.in_background
-    workbook = openpyxl.load_workbook(
-        io.BytesIO(env["recurring.dashboard.xlsx"]._generate([])), data_only=True
-    )
-    cells = {
-        sheet.title: [
-            [value if value is None else str(value) for value in row]
-            for row in sheet.iter_rows(values_only=True)
-        ]
-        for sheet in workbook
-    }
+    cells = workbook_cells(env["recurring.dashboard.xlsx"]._generate([]))
     return {"background": background, "cells": cells}
 
 
